@@ -1,0 +1,84 @@
+//! The two kinds of AWS credentials aws-auth handles: the long-term keys it starts from and
+//! the temporary session it prints. Secret parts are `SecretString`; `Debug` never shows them.
+
+use aws_smithy_types::DateTime;
+use secrecy::SecretString;
+use std::fmt;
+
+/// The keys aws-auth signs its STS call with (usually an IAM user's permanent keys).
+pub struct SourceCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Set when the source keys are themselves temporary (role chaining).
+    pub session_token: Option<SecretString>,
+}
+
+impl fmt::Debug for SourceCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"[REDACTED]")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+/// Temporary credentials returned by STS: the final result of a run.
+pub struct SessionCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    pub session_token: SecretString,
+    /// Whole seconds, UTC.
+    pub expiration: DateTime,
+}
+
+impl fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"[REDACTED]")
+            .field("session_token", &"[REDACTED]")
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// RFC 3339 UTC with whole seconds, e.g. `2026-11-24T20:00:00Z` (what AWS itself sends).
+pub fn format_expiration(at: &DateTime) -> String {
+    DateTime::from_secs(at.secs())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiration_is_rfc3339_utc_without_fraction() {
+        let at = DateTime::from_fractional_secs(1_795_550_400, 0.287_881);
+        assert_eq!(format_expiration(&at), "2026-11-24T20:00:00Z");
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let creds = SessionCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: SecretString::from("top-secret-key"),
+            session_token: SecretString::from("top-secret-token"),
+            expiration: DateTime::from_secs(0),
+        };
+        let shown = format!("{creds:?}");
+        assert!(shown.contains("ASIAEXAMPLE"));
+        assert!(!shown.contains("top-secret"));
+        let source = SourceCredentials {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: SecretString::from("top-secret-key"),
+            session_token: Some(SecretString::from("top-secret-token")),
+        };
+        assert!(!format!("{source:?}").contains("top-secret"));
+    }
+}

@@ -1,0 +1,32 @@
+//! The one place where every module's error becomes a message and an exit code:
+//! 2 for usage errors (bad flags or values), 1 for everything else.
+
+use crate::render::RenderError;
+use crate::sts::StsError;
+use crate::tty::PromptError;
+use crate::validate::ValidationError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid {0}")]
+    Validation(#[from] ValidationError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Prompt(#[from] PromptError),
+    #[error("{0}")]
+    Sts(#[from] StsError),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    #[error("writing the result to stdout failed: {0}")]
+    Output(std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Validation(_) | Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}

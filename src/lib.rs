@@ -1,0 +1,43 @@
+//! aws-auth turns the AWS keys a person keeps in a password manager into short-lived STS
+//! credentials, printed for a shell to `eval`. `main_entry` is the whole program; modules
+//! return typed errors and only this file turns them into messages and exit codes.
+
+pub mod cli;
+pub mod credentials;
+pub mod error;
+pub mod flow;
+pub mod render;
+pub mod session_name;
+pub mod sts;
+pub mod sts_client;
+pub mod tty;
+pub mod validate;
+
+use clap::Parser;
+use std::io::Write;
+
+/// Parses the command line, runs, prints the result or the error; returns the exit code.
+/// stdout is written once, and only after everything succeeded.
+pub fn main_entry() -> i32 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = flow::run(cli.flow).and_then(|out| {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(error::Error::Output)
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("aws-auth: error: {e}");
+            e.exit_code()
+        }
+    }
+}

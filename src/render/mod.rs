@@ -1,0 +1,127 @@
+//! Output renderers: pure functions from credentials to the text a shell evaluates (or the
+//! credential_process JSON). Values are untrusted (they come from STS): every renderer quotes
+//! so that any value comes back byte for byte and nothing in it runs.
+
+mod fish;
+mod json;
+mod powershell;
+mod sh;
+
+use crate::credentials::{SessionCredentials, format_expiration};
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+/// Where the output goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// POSIX shells: bash, zsh, dash, ksh (`export NAME='value'`).
+    #[default]
+    #[value(alias = "bash", alias = "zsh")]
+    Sh,
+    /// fish (`set -gx NAME 'value'`).
+    Fish,
+    /// PowerShell (`$Env:NAME = 'value'`).
+    #[value(alias = "pwsh")]
+    Powershell,
+    /// credential_process JSON (`"Version": 1`).
+    Json,
+}
+
+/// A value no shell variable can hold.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "STS returned a {variable} that contains a NUL byte, which no environment variable can hold"
+)]
+pub struct RenderError {
+    pub variable: &'static str,
+}
+
+/// The environment variables a run sets, in output order. `region` only when one was given.
+pub fn variables<'a>(
+    creds: &'a SessionCredentials,
+    region: Option<&'a str>,
+    expiration: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    let mut vars = vec![
+        ("AWS_ACCESS_KEY_ID", creds.access_key_id.as_str()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            creds.secret_access_key.expose_secret(),
+        ),
+        ("AWS_SESSION_TOKEN", creds.session_token.expose_secret()),
+        ("AWS_SESSION_EXPIRATION", expiration),
+    ];
+    if let Some(region) = region {
+        vars.push(("AWS_REGION", region));
+        vars.push(("AWS_DEFAULT_REGION", region));
+    }
+    vars
+}
+
+/// Renders the whole output into one zeroizing buffer, written out only by the caller.
+pub fn render(
+    creds: &SessionCredentials,
+    region: Option<&str>,
+    format: Format,
+) -> Result<Zeroizing<String>, RenderError> {
+    let expiration = format_expiration(&creds.expiration);
+    let vars = variables(creds, region, &expiration);
+    if let Some((variable, _)) = vars.iter().find(|(_, v)| v.contains('\0')) {
+        return Err(RenderError { variable });
+    }
+    let mut out = Zeroizing::new(String::with_capacity(2048));
+    match format {
+        Format::Sh => sh::render(&vars, &mut out),
+        Format::Fish => fish::render(&vars, &mut out),
+        Format::Powershell => powershell::render(&vars, &mut out),
+        Format::Json => json::render(creds, &expiration, &mut out),
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::DateTime;
+    use secrecy::SecretString;
+
+    /// Values that need quoting in every format.
+    pub(crate) fn tricky() -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: "ASIA'$(touch /tmp/pwned)'".into(),
+            secret_access_key: SecretString::from("a\\b\"c`d$e\nf'g"),
+            session_token: SecretString::from("tok’en\t\u{1b}[31m;é"),
+            expiration: DateTime::from_secs(1_795_550_400),
+        }
+    }
+
+    pub(crate) fn plain() -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: SecretString::from("secret/key+1"),
+            session_token: SecretString::from("token=="),
+            expiration: DateTime::from_fractional_secs(1_795_550_400, 0.5),
+        }
+    }
+
+    #[test]
+    fn nul_bytes_are_refused_not_truncated() {
+        let mut creds = plain();
+        creds.session_token = SecretString::from("abc\0def");
+        for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
+            let err = render(&creds, None, format).unwrap_err();
+            assert_eq!(err.variable, "AWS_SESSION_TOKEN");
+            assert!(!err.to_string().contains("abc"));
+        }
+    }
+
+    #[test]
+    fn region_variables_only_when_given() {
+        let out = render(&plain(), None, Format::Sh).unwrap();
+        assert!(!out.contains("REGION"));
+        let out = render(&plain(), Some("eu-west-1"), Format::Sh).unwrap();
+        assert!(
+            out.contains("export AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n")
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The role session name when none is given: `$USER`, else `$LOGNAME`, else the account name
+//! from the password database, else `aws-auth`, made to fit STS's 2–64 chars of `[\w+=,.@-]`.
+//! Works from cron, where USER may be unset.
+
+/// Picks the first usable candidate. `env` looks up a variable; `account` asks the
+/// password database. Both are parameters so the fallback order can be tested.
+pub fn fallback(
+    env: impl Fn(&str) -> Option<String>,
+    account: impl FnOnce() -> Option<String>,
+) -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|var| env(var))
+        .chain(std::iter::once_with(account).flatten())
+        .find_map(|candidate| sanitize(&candidate))
+        .unwrap_or_else(|| "aws-auth".to_owned())
+}
+
+/// Maps each disallowed character to `-`, trims to 64 characters, and pads a one-character
+/// name (`x` becomes `x-aws-auth`). Blank input gives `None`.
+pub fn sanitize(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.chars().all(|c| c == '-') {
+        return None;
+    }
+    if name.len() < 2 {
+        name.push_str("-aws-auth");
+    }
+    Some(name)
+}
+
+/// The current user's login name from the password database (getpwuid_r), if any.
+pub fn account_name() -> Option<String> {
+    // SAFETY: getpwuid_r writes into the buffers we own; pw_name points into `buf`,
+    // which outlives the CStr we copy from.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        Some(
+            std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn user_comes_first() {
+        assert_eq!(
+            fallback(env_of(&[("USER", "alice"), ("LOGNAME", "bob")]), || Some(
+                "carol".into()
+            )),
+            "alice"
+        );
+    }
+
+    #[test]
+    fn logname_when_user_is_unset_or_blank() {
+        assert_eq!(
+            fallback(env_of(&[("LOGNAME", "bob")]), || Some("carol".into())),
+            "bob"
+        );
+        assert_eq!(
+            fallback(env_of(&[("USER", " "), ("LOGNAME", "bob")]), || None),
+            "bob"
+        );
+    }
+
+    #[test]
+    fn password_database_when_no_variable_is_set() {
+        assert_eq!(fallback(env_of(&[]), || Some("carol".into())), "carol");
+    }
+
+    #[test]
+    fn fixed_name_as_last_resort() {
+        assert_eq!(fallback(env_of(&[]), || None), "aws-auth");
+        assert_eq!(
+            fallback(env_of(&[("USER", "///")]), || Some("".into())),
+            "aws-auth"
+        );
+    }
+
+    #[test]
+    fn account_lookup_is_lazy() {
+        let name = fallback(env_of(&[("USER", "alice")]), || {
+            panic!("looked up the account needlessly")
+        });
+        assert_eq!(name, "alice");
+    }
+
+    #[test]
+    fn names_are_made_to_fit_sts() {
+        assert_eq!(sanitize("John Doe").as_deref(), Some("John-Doe"));
+        assert_eq!(sanitize("dom\\user").as_deref(), Some("dom-user"));
+        assert_eq!(sanitize("élise").as_deref(), Some("-lise"));
+        assert_eq!(sanitize("x").as_deref(), Some("x-aws-auth"));
+        assert_eq!(sanitize(&"a".repeat(100)).map(|s| s.len()), Some(64));
+        for raw in ["John Doe", "x", "ü$`'\"", "a.b@c"] {
+            if let Some(name) = sanitize(raw) {
+                crate::validate::session_name(&name).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn the_password_database_knows_this_process() {
+        assert!(account_name().is_some_and(|n| !n.is_empty()));
+    }
+}

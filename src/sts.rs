@@ -1,0 +1,277 @@
+//! What aws-auth asks of STS, and how STS can fail, in plain words. The trait is narrow so
+//! the flow can be tested without a server; `sts_client` is the real implementation.
+
+use crate::credentials::{SessionCredentials, SourceCredentials};
+use secrecy::SecretString;
+use std::fmt;
+use std::time::Duration;
+
+/// An MFA device and the current code from it.
+pub struct Mfa {
+    pub serial_number: String,
+    pub token_code: SecretString,
+}
+
+/// The one STS call a run makes.
+pub enum Call {
+    /// GetSessionToken: an MFA session from long-term keys.
+    SessionToken {
+        duration_seconds: u64,
+        mfa: Option<Mfa>,
+    },
+    /// AssumeRole straight from the source keys, carrying the MFA code when there is one.
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        duration_seconds: Option<u64>,
+        external_id: Option<String>,
+        mfa: Option<Mfa>,
+    },
+}
+
+impl Call {
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Call::SessionToken { .. } => "GetSessionToken",
+            Call::AssumeRole { .. } => "AssumeRole",
+        }
+    }
+
+    /// A call that carries an MFA code must not be retried: a code must not be replayed.
+    pub fn carries_mfa(&self) -> bool {
+        match self {
+            Call::SessionToken { mfa, .. } | Call::AssumeRole { mfa, .. } => mfa.is_some(),
+        }
+    }
+
+    fn role_arn(&self) -> Option<&str> {
+        match self {
+            Call::AssumeRole { role_arn, .. } => Some(role_arn),
+            Call::SessionToken { .. } => None,
+        }
+    }
+
+    fn serial_number(&self) -> Option<&str> {
+        match self {
+            Call::SessionToken { mfa, .. } | Call::AssumeRole { mfa, .. } => {
+                mfa.as_ref().map(|m| m.serial_number.as_str())
+            }
+        }
+    }
+}
+
+/// Where and how long to talk to STS.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub region: String,
+    /// An explicit endpoint (`AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`), else AWS's own.
+    pub url: Option<String>,
+    /// The bound on the whole call, retries included.
+    pub timeout: Duration,
+}
+
+pub trait Sts {
+    fn call(&self, source: &SourceCredentials, call: &Call)
+    -> Result<SessionCredentials, StsError>;
+}
+
+/// How an STS call failed. Built from the SDK error without its raw HTTP dump; every string
+/// here that came from the server has been cleaned of control characters.
+#[derive(Debug)]
+pub struct StsError {
+    pub operation: &'static str,
+    pub role_arn: Option<String>,
+    pub serial_number: Option<String>,
+    pub endpoint: String,
+    pub kind: StsErrorKind,
+}
+
+#[derive(Debug)]
+pub enum StsErrorKind {
+    /// No answer within the time limit.
+    Timeout(Duration),
+    /// Could not connect or the connection broke.
+    Network(String),
+    /// STS answered with an error code.
+    Service {
+        code: String,
+        message: String,
+        status: Option<u16>,
+    },
+    /// The answer was not a well-formed STS response.
+    BadResponse { status: Option<u16>, detail: String },
+    /// The answer parsed but held no credentials.
+    NoCredentials,
+}
+
+impl StsError {
+    pub fn new(call: &Call, endpoint: &str, kind: StsErrorKind) -> Self {
+        StsError {
+            operation: call.operation(),
+            role_arn: call.role_arn().map(str::to_owned),
+            serial_number: call.serial_number().map(str::to_owned),
+            endpoint: endpoint.to_owned(),
+            kind,
+        }
+    }
+
+    fn advice(&self, code: &str) -> String {
+        let role = self.role_arn.as_deref().unwrap_or("the role");
+        match (code, self.operation) {
+            ("AccessDenied", "AssumeRole") => format!(
+                "Your IAM user needs sts:AssumeRole on {role}, and the role's trust policy must allow it{}.",
+                if self.serial_number.is_some() {
+                    "; if the policy requires MFA, check the MFA device ARN and use a fresh code"
+                } else {
+                    "; if the role requires MFA, pass --serial-number"
+                }
+            ),
+            ("AccessDenied", _) => {
+                "Check that the MFA device ARN belongs to this IAM user and that the code is current (each code works once).".into()
+            }
+            ("InvalidClientTokenId", _) => {
+                "The access key id is not valid: check AWS_ACCESS_KEY_ID (or the profile's access_key_id).".into()
+            }
+            ("SignatureDoesNotMatch", _) => {
+                "The secret access key does not match the access key id: check AWS_SECRET_ACCESS_KEY.".into()
+            }
+            ("ExpiredToken", _) => "The source credentials have expired: unset AWS_SESSION_TOKEN or refresh them.".into(),
+            ("RegionDisabledException", _) => "STS is not enabled in this region: pass another --region.".into(),
+            ("Throttling", _) => "STS is throttling requests: wait a moment and try again.".into(),
+            _ => "Check the inputs named above and try again.".into(),
+        }
+    }
+}
+
+impl fmt::Display for StsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let target = match (&self.role_arn, &self.serial_number) {
+            (Some(role), Some(serial)) => format!(" for role {role} with MFA device {serial}"),
+            (Some(role), None) => format!(" for role {role}"),
+            (None, Some(serial)) => format!(" with MFA device {serial}"),
+            (None, None) => String::new(),
+        };
+        match &self.kind {
+            StsErrorKind::Timeout(limit) => write!(
+                f,
+                "STS {}{target} got no answer from {} within {} s. Check your network (or the endpoint), or raise --timeout.",
+                self.operation,
+                self.endpoint,
+                limit.as_secs_f64()
+            ),
+            StsErrorKind::Network(detail) => write!(
+                f,
+                "STS {}{target} could not reach {}: {detail}. Check your network connection, proxy and endpoint settings.",
+                self.operation, self.endpoint
+            ),
+            StsErrorKind::Service {
+                code,
+                message,
+                status,
+            } => {
+                let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+                let code_shown = if code.is_empty() {
+                    "an unrecognised error"
+                } else {
+                    code
+                };
+                let message = if message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {message}")
+                };
+                write!(
+                    f,
+                    "STS refused {}{target} with {code_shown}{status}{message}. {}",
+                    self.operation,
+                    self.advice(code)
+                )
+            }
+            StsErrorKind::BadResponse { status, detail } => write!(
+                f,
+                "STS {}{target} at {} sent a response that is not a valid STS answer{} ({detail}). Check that the endpoint really is STS.",
+                self.operation,
+                self.endpoint,
+                status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+            ),
+            StsErrorKind::NoCredentials => write!(
+                f,
+                "STS {}{target} at {} answered without credentials. Check that the endpoint really is STS.",
+                self.operation, self.endpoint
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StsError {}
+
+/// Server-supplied text shown on a terminal: control characters (escape sequences) become
+/// spaces, and it is cut to a sane length.
+pub fn clean_server_text(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.chars().count() > 300 {
+        let cut: String = cleaned.chars().take(300).collect();
+        format!("{cut}…")
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assume(mfa: bool) -> Call {
+        Call::AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+            session_name: "alice".into(),
+            duration_seconds: None,
+            external_id: None,
+            mfa: mfa.then(|| Mfa {
+                serial_number: "arn:aws:iam::123456789012:mfa/alice".into(),
+                token_code: SecretString::from("123456"),
+            }),
+        }
+    }
+
+    #[test]
+    fn access_denied_on_assume_role_names_the_role_and_the_permission() {
+        let call = assume(true);
+        let err = StsError::new(
+            &call,
+            "https://sts.amazonaws.com",
+            StsErrorKind::Service {
+                code: "AccessDenied".into(),
+                message: "not authorized".into(),
+                status: Some(403),
+            },
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("arn:aws:iam::123456789012:role/admin"),
+            "{msg}"
+        );
+        assert!(msg.contains("sts:AssumeRole"), "{msg}");
+        assert!(
+            msg.contains("AccessDenied (HTTP 403): not authorized"),
+            "{msg}"
+        );
+        assert!(!msg.contains("123456."), "{msg}");
+    }
+
+    #[test]
+    fn mfa_calls_are_marked() {
+        assert!(assume(true).carries_mfa());
+        assert!(!assume(false).carries_mfa());
+    }
+
+    #[test]
+    fn server_text_is_cleaned() {
+        assert_eq!(clean_server_text("bad\u{1b}[2Jthing\n"), "bad [2Jthing");
+        assert!(clean_server_text(&"x".repeat(1000)).chars().count() <= 301);
+    }
+}

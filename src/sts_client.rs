@@ -1,0 +1,232 @@
+//! The real STS, through aws-sdk-sts. The client is built by hand (no aws-config), so no AWS
+//! config file is opened; endpoint, region and limits come from `Endpoint`.
+
+use crate::credentials::{SessionCredentials, SourceCredentials};
+use crate::sts::{Call, Endpoint, Sts, StsError, StsErrorKind, clean_server_text};
+use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+use zeroize::Zeroize;
+
+/// Attempts for calls without an MFA code (throttling and 5xx are retried with backoff).
+const MAX_ATTEMPTS: u32 = 3;
+
+pub struct SdkSts {
+    endpoint: Endpoint,
+}
+
+impl SdkSts {
+    pub fn new(endpoint: Endpoint) -> Self {
+        SdkSts { endpoint }
+    }
+
+    fn shown_endpoint(&self) -> String {
+        self.endpoint
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", self.endpoint.region))
+    }
+
+    fn client(&self, source: &SourceCredentials, call: &Call) -> aws_sdk_sts::Client {
+        let credentials = Credentials::new(
+            source.access_key_id.clone(),
+            source.secret_access_key.expose_secret().to_owned(),
+            source
+                .session_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            None,
+            "aws-auth",
+        );
+        let timeout = self.endpoint.timeout;
+        let retry = if call.carries_mfa() {
+            RetryConfig::disabled()
+        } else {
+            RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+        };
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(self.endpoint.region.clone()))
+            .credentials_provider(credentials)
+            .retry_config(retry)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(timeout)
+                    .operation_attempt_timeout(timeout)
+                    .connect_timeout(timeout.min(Duration::from_secs(5)))
+                    .read_timeout(timeout)
+                    .build(),
+            );
+        if let Some(url) = &self.endpoint.url {
+            config = config.endpoint_url(url);
+        }
+        aws_sdk_sts::Client::from_conf(config.build())
+    }
+
+    async fn send(
+        &self,
+        client: &aws_sdk_sts::Client,
+        call: &Call,
+    ) -> Result<aws_sdk_sts::types::Credentials, StsError> {
+        let fail = |kind| StsError::new(call, &self.shown_endpoint(), kind);
+        let credentials = match call {
+            Call::SessionToken {
+                duration_seconds,
+                mfa,
+            } => {
+                let mut request = client
+                    .get_session_token()
+                    .duration_seconds(to_i32(*duration_seconds));
+                if let Some(mfa) = mfa {
+                    request = request
+                        .serial_number(&mfa.serial_number)
+                        .token_code(mfa.token_code.expose_secret());
+                }
+                request
+                    .send()
+                    .await
+                    .map_err(|e| fail(classify(e, self.endpoint.timeout)))?
+                    .credentials
+            }
+            Call::AssumeRole {
+                role_arn,
+                session_name,
+                duration_seconds,
+                external_id,
+                mfa,
+            } => {
+                let mut request = client
+                    .assume_role()
+                    .role_arn(role_arn)
+                    .role_session_name(session_name)
+                    .set_duration_seconds(duration_seconds.map(to_i32))
+                    .set_external_id(external_id.clone());
+                if let Some(mfa) = mfa {
+                    request = request
+                        .serial_number(&mfa.serial_number)
+                        .token_code(mfa.token_code.expose_secret());
+                }
+                request
+                    .send()
+                    .await
+                    .map_err(|e| fail(classify(e, self.endpoint.timeout)))?
+                    .credentials
+            }
+        };
+        credentials.ok_or_else(|| fail(StsErrorKind::NoCredentials))
+    }
+}
+
+fn to_i32(seconds: u64) -> i32 {
+    i32::try_from(seconds).unwrap_or(i32::MAX)
+}
+
+impl Sts for SdkSts {
+    fn call(
+        &self,
+        source: &SourceCredentials,
+        call: &Call,
+    ) -> Result<SessionCredentials, StsError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                StsError::new(
+                    call,
+                    &self.shown_endpoint(),
+                    StsErrorKind::Network(format!("cannot start the I/O runtime: {e}")),
+                )
+            })?;
+        let client = self.client(source, call);
+        // A guard over the SDK's own operation timeout, in case a layer below ignores it.
+        let limit = self.endpoint.timeout + Duration::from_secs(1);
+        let result =
+            runtime.block_on(async { tokio::time::timeout(limit, self.send(&client, call)).await });
+        let mut raw = match result {
+            Ok(sent) => sent?,
+            Err(_) => {
+                return Err(StsError::new(
+                    call,
+                    &self.shown_endpoint(),
+                    StsErrorKind::Timeout(self.endpoint.timeout),
+                ));
+            }
+        };
+        let creds = SessionCredentials {
+            access_key_id: std::mem::take(&mut raw.access_key_id),
+            secret_access_key: SecretString::from(raw.secret_access_key.as_str()),
+            session_token: SecretString::from(raw.session_token.as_str()),
+            expiration: raw.expiration,
+        };
+        raw.secret_access_key.zeroize();
+        raw.session_token.zeroize();
+        Ok(creds)
+    }
+}
+
+/// Turns an SDK error into plain words, never including the raw HTTP response.
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    error: SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+    timeout: Duration,
+) -> StsErrorKind {
+    match &error {
+        SdkError::TimeoutError(_) => StsErrorKind::Timeout(timeout),
+        SdkError::DispatchFailure(failure) => {
+            if failure.is_timeout() {
+                StsErrorKind::Timeout(timeout)
+            } else {
+                StsErrorKind::Network(source_chain(&error))
+            }
+        }
+        SdkError::ResponseError(response) => StsErrorKind::BadResponse {
+            status: Some(response.raw().status().as_u16()),
+            detail: "the body could not be parsed".into(),
+        },
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = service
+                .err()
+                .code()
+                .map(clean_server_text)
+                .unwrap_or_default();
+            let message = service
+                .err()
+                .message()
+                .map(clean_server_text)
+                .unwrap_or_default();
+            if code.is_empty() && message.is_empty() {
+                StsErrorKind::BadResponse {
+                    status: Some(status),
+                    detail: "no error code or message in the body".into(),
+                }
+            } else {
+                StsErrorKind::Service {
+                    code,
+                    message,
+                    status: Some(status),
+                }
+            }
+        }
+        _ => StsErrorKind::Network(source_chain(&error)),
+    }
+}
+
+/// The innermost cause of an error: "Connection refused" and the like.
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut current = error.source();
+    while let Some(e) = current {
+        let text = clean_server_text(&e.to_string());
+        if !text.is_empty() && !parts.contains(&text) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    // The innermost cause says what happened ("Connection refused (os error 111)").
+    parts
+        .pop()
+        .unwrap_or_else(|| clean_server_text(&error.to_string()))
+}
