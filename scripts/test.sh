@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian/Ubuntu machine: installs what the tests use
+# (real pass + gnupg, fish, zsh, dash, gnome-keyring + dbus, keyutils, oathtool, moto's STS
+# server and the AWS CLI in a venv), then runs fmt, clippy and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+debian_packages=(
+  pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus dbus-bin keyutils oathtool
+  libdbus-1-dev pkg-config gcc curl util-linux python3 python3-venv
+)
+missing=()
+for p in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "scripts/test.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# moto (a real STS on loopback) and the real AWS CLI, pinned, in a venv of their own.
+venv="$PWD/target/test-venv"
+if ! "$venv/bin/python" -c 'import moto, awscli' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.1' 'awscli==1.45.11'
+fi
+export PATH="$venv/bin:$PATH"
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked "$@"
