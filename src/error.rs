@@ -15,7 +15,7 @@ pub enum Error {
     #[error("{0}")]
     Prompt(#[from] PromptError),
     #[error("{0}")]
-    Sts(#[from] StsError),
+    Sts(Box<StsError>),
     #[error("{0}")]
     Render(#[from] RenderError),
     #[error("writing the result to stdout failed: {0}")]
@@ -28,5 +28,11 @@ impl Error {
             Error::Validation(_) | Error::Usage(_) => 2,
             _ => 1,
         }
+    }
+}
+
+impl From<StsError> for Error {
+    fn from(e: StsError) -> Self {
+        Error::Sts(Box::new(e))
     }
 }
