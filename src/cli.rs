@@ -2,16 +2,83 @@
 //! Flag names stay compatible with the original shell helper.
 
 use crate::render::Format;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use std::path::PathBuf;
 
-/// Turn AWS keys into short-lived STS credentials for your shell:
-/// eval "$(aws-auth --serial-number ARN)"
+/// Turn the AWS keys in your password manager into short-lived STS credentials:
+/// eval "$(aws-auth --profile work)"
 #[derive(Parser)]
-#[command(name = "aws-auth", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "aws-auth", version, about, long_about = None, max_term_width = 100, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Take keys, MFA device, role and settings from this profile of profiles.toml
+    /// (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The profiles file (default: $AWS_AUTH_CONFIG, else
+    /// $XDG_CONFIG_HOME/aws-auth/profiles.toml, else ~/.config/aws-auth/profiles.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub flow: FlowArgs,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Store a profile's access keys in a password manager and add the profile to
+    /// profiles.toml. Keys are read from the terminal, or from stdin (two lines: access key
+    /// id, secret access key) when stdin is not a terminal.
+    Add(AddArgs),
+    /// List the profiles in profiles.toml with their backend and role (reads no secret).
+    Profiles(ProfilesArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ProfilesArgs {
+    /// The profiles file (default as for the main command).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct AddArgs {
+    /// The profiles file to add to (default as for the main command).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Name of the new profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+
+    /// Where the keys go: pass, gopass or keyring.
+    #[arg(long, value_name = "BACKEND", default_value = "pass")]
+    pub backend: String,
+
+    /// ARN of the MFA device to use with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+
+    /// Role to assume with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Replace existing keys in the backend (an existing profile section is kept as is).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Give up on the password manager after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
 }
 
 /// Flags of the credentials flow.

@@ -1,6 +1,9 @@
 //! The one place where every module's error becomes a message and an exit code:
 //! 2 for usage errors (bad flags or values), 1 for everything else.
 
+use crate::backend::FetchErrorKind;
+use crate::config::ConfigError;
+use crate::profile::ProfileError;
 use crate::render::RenderError;
 use crate::sts::StsError;
 use crate::tty::PromptError;
@@ -18,6 +21,10 @@ pub enum Error {
     Sts(Box<StsError>),
     #[error("{0}")]
     Render(#[from] RenderError),
+    #[error("{0}")]
+    Profile(#[from] ProfileError),
+    #[error("{0}: {1}")]
+    Backend(String, FetchErrorKind),
     #[error("writing the result to stdout failed: {0}")]
     Output(std::io::Error),
 }
@@ -26,6 +33,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,
+            Error::Profile(ProfileError::Config(ConfigError::UnknownProfile { .. })) => 2,
             _ => 1,
         }
     }
@@ -34,5 +42,11 @@ impl Error {
 impl From<StsError> for Error {
     fn from(e: StsError) -> Self {
         Error::Sts(Box::new(e))
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Profile(ProfileError::Config(e))
     }
 }

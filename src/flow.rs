@@ -1,9 +1,13 @@
 //! The credentials flow: inputs → checks → source keys → MFA code → one STS call → rendered
 //! text. Nothing is written here: the caller prints the result only when all of it succeeded.
 
+use crate::backend::spec::Specs;
 use crate::cli::FlowArgs;
+use crate::config::{self, Profiles};
 use crate::credentials::SourceCredentials;
 use crate::error::Error;
+use crate::passwd;
+use crate::profile::{self, ProfileError};
 use crate::render;
 use crate::session_name;
 use crate::sts::{Call, Endpoint, Mfa, Sts};
@@ -11,6 +15,7 @@ use crate::sts_client::SdkSts;
 use crate::tty;
 use crate::validate::{self, CHAINED_ROLE_MAX, ROLE_DURATION, SESSION_DURATION};
 use secrecy::{ExposeSecret, SecretString};
+use std::path::Path;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -22,15 +27,32 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Runs the whole flow with the real STS.
-pub fn run(flow: FlowArgs) -> Result<Zeroizing<String>, Error> {
+/// Runs the whole flow with the real STS: keys from `profile` when one is named, else from
+/// the standard AWS variables.
+pub fn run(
+    mut flow: FlowArgs,
+    profile: Option<&str>,
+    config: Option<&Path>,
+) -> Result<Zeroizing<String>, Error> {
     validate::timeout(flow.timeout)?;
+    check_values(&flow)?;
+    let source = match profile {
+        Some(name) => {
+            let home = passwd::home_dir();
+            let profiles = Profiles::load(&config::path(config, home.as_deref()))?;
+            let raw = profiles.get(name)?;
+            let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
+                .map_err(ProfileError::from)?;
+            let limit = Duration::from_secs(flow.timeout);
+            profile::apply(name, raw, &mut flow, &specs, home.as_deref(), limit)?
+        }
+        None => source_from_env()?,
+    };
     let endpoint = Endpoint {
         region: region(&flow)?,
         url: endpoint_url()?,
         timeout: Duration::from_secs(flow.timeout),
     };
-    let source = source_from_env()?;
     run_with(flow, source, &SdkSts::new(endpoint))
 }
 
@@ -76,18 +98,57 @@ pub fn run_with(
 
 /// Every check that needs no secret and no request, each with its own message.
 pub fn check(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), Error> {
+    check_values(flow)?;
+    check_combination(flow, source_is_temporary)
+}
+
+/// Each given value on its own: formats and ranges.
+pub fn check_values(flow: &FlowArgs) -> Result<(), Error> {
     if let Some(serial) = &flow.serial_number {
         validate::serial_number(serial)?;
-    } else if flow.token_code.is_some() {
-        return Err(Error::Usage(
-            "--token-code needs --serial-number: name the MFA device the code comes from (arn:aws:iam::ACCOUNT:mfa/USER)".into(),
-        ));
     }
     if let Some(code) = &flow.token_code {
         validate::token_code(code.expose_secret())?;
     }
     if let Some(role_arn) = &flow.role_arn {
         validate::role_arn(role_arn)?;
+    }
+    if let Some(seconds) = flow.role_duration_seconds {
+        validate::duration(
+            "--role-duration-seconds",
+            seconds,
+            ROLE_DURATION,
+            "AssumeRole",
+        )?;
+    }
+    if let Some(seconds) = flow.session_duration_seconds {
+        validate::duration(
+            "--session-duration-seconds",
+            seconds,
+            SESSION_DURATION,
+            "GetSessionToken",
+        )?;
+    }
+    if let Some(name) = &flow.role_session_name {
+        validate::session_name(name)?;
+    }
+    if let Some(id) = &flow.external_id {
+        validate::external_id(id)?;
+    }
+    if let Some(region) = &flow.region {
+        validate::region(region)?;
+    }
+    Ok(())
+}
+
+/// How the values go together, once profile and flags are merged.
+fn check_combination(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), Error> {
+    if flow.serial_number.is_none() && flow.token_code.is_some() {
+        return Err(Error::Usage(
+            "--token-code needs --serial-number: name the MFA device the code comes from (arn:aws:iam::ACCOUNT:mfa/USER)".into(),
+        ));
+    }
+    if flow.role_arn.is_some() {
         if flow.session_duration_seconds.is_some() {
             return Err(Error::Usage(
                 "--session-duration-seconds applies to GetSessionToken, not to --role-arn: use --role-duration-seconds".into(),
@@ -116,37 +177,15 @@ pub fn check(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), Error> {
             ));
         }
     }
-    if let Some(seconds) = flow.role_duration_seconds {
-        validate::duration(
-            "--role-duration-seconds",
-            seconds,
-            ROLE_DURATION,
-            "AssumeRole",
-        )?;
-        if source_is_temporary && seconds > CHAINED_ROLE_MAX {
-            return Err(Error::Usage(format!(
-                "--role-duration-seconds {seconds} is too long for role chaining: the source keys are temporary \
+    if let Some(seconds) = flow.role_duration_seconds
+        && source_is_temporary
+        && seconds > CHAINED_ROLE_MAX
+    {
+        return Err(Error::Usage(format!(
+            "--role-duration-seconds {seconds} is too long for role chaining: the source keys are temporary \
                  (AWS_SESSION_TOKEN is set), and STS caps such role sessions at {CHAINED_ROLE_MAX} s. Use long-term \
                  keys with --serial-number for up to 43200 s"
-            )));
-        }
-    }
-    if let Some(seconds) = flow.session_duration_seconds {
-        validate::duration(
-            "--session-duration-seconds",
-            seconds,
-            SESSION_DURATION,
-            "GetSessionToken",
-        )?;
-    }
-    if let Some(name) = &flow.role_session_name {
-        validate::session_name(name)?;
-    }
-    if let Some(id) = &flow.external_id {
-        validate::external_id(id)?;
-    }
-    if let Some(region) = &flow.region {
-        validate::region(region)?;
+        )));
     }
     Ok(())
 }
@@ -158,7 +197,8 @@ fn token_code(flow: &FlowArgs, serial: &str) -> Result<SecretString, Error> {
     let code = tty::ask_line(
         &format!("MFA code for {serial}: "),
         "the MFA code",
-        "Pass it with --token-code CODE (e.g. from `oathtool` or your password manager)",
+        "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\"), \
+         or keep an otpauth:// line in the profile's pass entry",
     )?;
     validate::token_code(code.expose_secret())?;
     Ok(code)

@@ -5,14 +5,23 @@
 // Errors are the cold path of a one-shot command; their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
+pub mod add;
+pub mod backend;
 pub mod cli;
+pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod flow;
+pub mod list;
+pub mod passwd;
+pub mod process;
+pub mod profile;
+pub mod reference;
 pub mod render;
 pub mod session_name;
 pub mod sts;
 pub mod sts_client;
+pub mod totp;
 pub mod tty;
 pub mod validate;
 
@@ -29,7 +38,12 @@ pub fn main_entry() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let result = flow::run(cli.flow).and_then(|out| {
+    let result = match cli.command {
+        None => flow::run(cli.flow, cli.profile.as_deref(), cli.config.as_deref()),
+        Some(cli::Command::Add(args)) => add::run(args),
+        Some(cli::Command::Profiles(args)) => list::run(args.config.as_deref()),
+    };
+    let result = result.and_then(|out| {
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(out.as_bytes())

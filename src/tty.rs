@@ -27,7 +27,11 @@ fn open_tty(what: &str, hint: &str) -> Result<File, PromptError> {
         .open("/dev/tty")
         .map_err(|e| PromptError::NoTerminal {
             what: what.to_owned(),
-            reason: e.kind().to_string(),
+            reason: if e.raw_os_error() == Some(libc::ENXIO) {
+                "no controlling terminal".to_owned()
+            } else {
+                e.to_string()
+            },
             hint: hint.to_owned(),
         })
 }

@@ -1,0 +1,131 @@
+//! The OS keyring through the `keyring` crate (major 3), always with a real store: the
+//! Secret Service on Linux (items compatible with `secret-tool store service S username A`),
+//! the kernel keyutils when no Secret Service is reachable, the macOS Keychain, the Windows
+//! Credential Manager. Never the crate's in-memory mock.
+
+use super::FetchErrorKind;
+use keyring::{Entry, Error as KeyringError};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::mpsc;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// The stores to try, in order.
+fn entries(service: &str, account: &str) -> Result<Vec<(&'static str, Entry)>, KeyringError> {
+    #[cfg(target_os = "linux")]
+    {
+        use keyring::keyutils::KeyutilsCredential;
+        use keyring::secret_service::SsCredential;
+        let mut stores = vec![(
+            "Secret Service",
+            Entry::new_with_credential(Box::new(SsCredential::new_with_no_target(
+                service, account,
+            )?)),
+        )];
+        if let Ok(keyutils) = KeyutilsCredential::new_with_target(None, service, account) {
+            stores.push((
+                "kernel keyring (keyutils)",
+                Entry::new_with_credential(Box::new(keyutils)),
+            ));
+        }
+        Ok(stores)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(vec![("OS keyring", Entry::new(service, account)?)])
+    }
+}
+
+/// A keyring error in words, never with the bytes of a badly encoded secret.
+fn describe(error: &KeyringError) -> String {
+    match error {
+        KeyringError::BadEncoding(_) => "the stored secret is not valid UTF-8".into(),
+        KeyringError::Ambiguous(found) => {
+            format!("{} items match; remove the duplicates", found.len())
+        }
+        KeyringError::NoEntry => "no such item".into(),
+        other => crate::sts::clean_server_text(&other.to_string()),
+    }
+}
+
+fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchErrorKind> {
+    let stores = entries(service, account).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let mut unreachable = Vec::new();
+    for (store, entry) in &stores {
+        match entry.get_password() {
+            Ok(secret) => {
+                let secret = Zeroizing::new(secret);
+                return Ok(SecretString::from(secret.as_str()));
+            }
+            Err(KeyringError::NoEntry) => {
+                return Err(FetchErrorKind::NotFound(format!(
+                    "no {store} item with service \"{service}\" and username \"{account}\" (store one with: \
+                     secret-tool store --label=aws-auth service {service} username {account})"
+                )));
+            }
+            Err(KeyringError::NoStorageAccess(e)) => {
+                return Err(FetchErrorKind::NotSignedIn(format!(
+                    "the {store} refused access (is it locked?): {}",
+                    crate::sts::clean_server_text(&e.to_string())
+                )));
+            }
+            Err(KeyringError::PlatformFailure(e)) => {
+                unreachable.push(format!(
+                    "{store}: {}",
+                    crate::sts::clean_server_text(&e.to_string())
+                ));
+            }
+            Err(other) => {
+                return Err(FetchErrorKind::Failed(format!(
+                    "{store}: {}",
+                    describe(&other)
+                )));
+            }
+        }
+    }
+    Err(FetchErrorKind::Failed(format!(
+        "no keyring store is reachable ({})",
+        unreachable.join("; ")
+    )))
+}
+
+/// Reads one secret, bounded in time (a D-Bus call can wait on an unlock prompt forever).
+pub fn get(service: &str, account: &str, limit: Duration) -> Result<SecretString, FetchErrorKind> {
+    let (done, result) = mpsc::channel();
+    let (service, account) = (service.to_owned(), account.to_owned());
+    std::thread::spawn(move || {
+        let _ = done.send(get_blocking(&service, &account));
+    });
+    result
+        .recv_timeout(limit)
+        .unwrap_or(Err(FetchErrorKind::Timeout(limit)))
+}
+
+/// Stores one secret in the first store that works (for `aws-auth add`).
+pub fn set(
+    service: &str,
+    account: &str,
+    secret: &SecretString,
+) -> Result<&'static str, FetchErrorKind> {
+    let stores = entries(service, account).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let mut problems = Vec::new();
+    for (store, entry) in &stores {
+        match entry.set_password(secret.expose_secret()) {
+            Ok(()) => return Ok(store),
+            Err(KeyringError::PlatformFailure(e)) => problems.push(format!(
+                "{store}: {}",
+                crate::sts::clean_server_text(&e.to_string())
+            )),
+            Err(other) => {
+                return Err(FetchErrorKind::Failed(format!(
+                    "{store}: {}",
+                    describe(&other)
+                )));
+            }
+        }
+    }
+    Err(FetchErrorKind::Failed(format!(
+        "no keyring store is reachable ({})",
+        problems.join("; ")
+    )))
+}

@@ -1,0 +1,366 @@
+//! Where secrets enter aws-auth: references are grouped into fetch units (one per entry
+//! for line-based managers, so several fields cost one decryption), units are fetched, and
+//! each reference's value is taken from its unit's text. Values are `SecretString`.
+
+pub mod keyring;
+pub mod spec;
+
+use crate::process::{self, RunError};
+use crate::reference::Reference;
+use crate::totp::Totp;
+use secrecy::{ExposeSecret, SecretString};
+use spec::{Fields, Spec, Specs};
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+/// Why a value could not be had, classified as the user needs to hear it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchErrorKind {
+    NotInstalled {
+        program: String,
+        install: Option<String>,
+    },
+    NotSignedIn(String),
+    NotFound(String),
+    NoField(String),
+    Ambiguous,
+    Empty,
+    Timeout(Duration),
+    Failed(String),
+    BadSeed(String),
+}
+
+impl fmt::Display for FetchErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchErrorKind::NotInstalled { program, install } => {
+                write!(f, "not installed: `{program}` is not on PATH")?;
+                if let Some(install) = install {
+                    write!(f, " (install: {install})")?;
+                }
+                Ok(())
+            }
+            FetchErrorKind::NotSignedIn(detail) => write!(f, "not signed in / locked: {detail}"),
+            FetchErrorKind::NotFound(detail) => write!(f, "no such entry: {detail}"),
+            FetchErrorKind::NoField(field) => {
+                write!(f, "no such field: the entry has no \"{field}: ...\" line")
+            }
+            FetchErrorKind::Ambiguous => write!(
+                f,
+                "the name matches several entries; use a unique name or the entry's id"
+            ),
+            FetchErrorKind::Empty => write!(f, "the backend printed nothing"),
+            FetchErrorKind::Timeout(limit) => {
+                write!(
+                    f,
+                    "no answer within {} s (is it waiting for a password? unlock it first, or raise --timeout)",
+                    limit.as_secs_f64()
+                )
+            }
+            FetchErrorKind::Failed(detail) => write!(f, "failed: {detail}"),
+            FetchErrorKind::BadSeed(detail) => write!(f, "no usable TOTP seed: {detail}"),
+        }
+    }
+}
+
+/// What one fetch needs to run: the same unit serves every reference into it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Command {
+        backend: String,
+        entry: String,
+        field: Option<String>,
+    },
+    Keyring {
+        service: String,
+        account: String,
+    },
+    Env(String),
+}
+
+impl Unit {
+    /// The unit a reference is read from.
+    pub fn of(reference: &Reference, specs: &Specs) -> Unit {
+        match reference {
+            Reference::Command {
+                backend,
+                entry,
+                field,
+            } => {
+                let per_field = specs
+                    .get(backend)
+                    .is_some_and(|s| s.fields == Fields::Command);
+                Unit::Command {
+                    backend: backend.clone(),
+                    entry: entry.clone(),
+                    field: if per_field { field.clone() } else { None },
+                }
+            }
+            Reference::OnePassword(uri) => Unit::Command {
+                backend: "op".into(),
+                entry: uri.clone(),
+                field: None,
+            },
+            Reference::Keyring { service, account } => Unit::Keyring {
+                service: service.clone(),
+                account: account.clone(),
+            },
+            Reference::Env(var) => Unit::Env(var.clone()),
+            Reference::Totp(inner) => Unit::of(inner, specs),
+        }
+    }
+
+    /// Fetches the unit's whole text.
+    pub fn fetch(
+        &self,
+        specs: &Specs,
+        home: Option<&Path>,
+        limit: Duration,
+    ) -> Result<SecretString, FetchErrorKind> {
+        match self {
+            Unit::Command {
+                backend,
+                entry,
+                field,
+            } => {
+                let spec = specs
+                    .get(backend)
+                    .ok_or_else(|| FetchErrorKind::Failed(format!("no backend named {backend}")))?;
+                run_spec(spec, entry, field.as_deref(), home, limit)
+            }
+            Unit::Keyring { service, account } => keyring::get(service, account, limit),
+            Unit::Env(var) => match std::env::var(var) {
+                Ok(value) if !value.is_empty() => Ok(SecretString::from(value)),
+                Ok(_) => Err(FetchErrorKind::Empty),
+                Err(_) => Err(FetchErrorKind::NotFound(format!(
+                    "environment variable {var} is not set"
+                ))),
+            },
+        }
+    }
+}
+
+fn run_spec(
+    spec: &Spec,
+    entry: &str,
+    field: Option<&str>,
+    home: Option<&Path>,
+    limit: Duration,
+) -> Result<SecretString, FetchErrorKind> {
+    let args = spec.read_args(entry, field).ok_or_else(|| {
+        FetchErrorKind::Failed(format!("the {} backend cannot read fields", spec.name))
+    })?;
+    let done = process::run(&spec.program, &args, None, limit).map_err(|e| match e {
+        RunError::NotInstalled { program } => FetchErrorKind::NotInstalled {
+            program,
+            install: spec.install.clone(),
+        },
+        RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
+        other => FetchErrorKind::Failed(other.to_string()),
+    })?;
+    if done.code != Some(0) {
+        let stderr = &done.stderr;
+        let shown = if stderr.is_empty() {
+            "(nothing on stderr)".to_owned()
+        } else {
+            stderr.clone()
+        };
+        return Err(
+            if spec
+                .errors
+                .not_signed_in
+                .iter()
+                .any(|p| stderr.contains(p.as_str()))
+            {
+                FetchErrorKind::NotSignedIn(shown)
+            } else if spec
+                .errors
+                .not_found
+                .iter()
+                .any(|p| stderr.contains(p.as_str()))
+            {
+                if field.is_some() && stderr.contains("field") {
+                    FetchErrorKind::NoField(field.unwrap_or_default().to_owned())
+                } else {
+                    FetchErrorKind::NotFound(shown)
+                }
+            } else {
+                let code = done
+                    .code
+                    .map_or("a signal".to_owned(), |c| format!("exit code {c}"));
+                FetchErrorKind::Failed(format!("{} ended with {code}: {shown}", spec.program))
+            },
+        );
+    }
+    let text = std::str::from_utf8(&done.stdout).map_err(|_| {
+        FetchErrorKind::Failed(format!(
+            "{} printed something that is not UTF-8 text",
+            spec.program
+        ))
+    })?;
+    if spec
+        .ambiguous_stdout
+        .iter()
+        .any(|p| text.starts_with(p.as_str()))
+    {
+        return Err(FetchErrorKind::Ambiguous);
+    }
+    if let Some(path) = spec.entry_path(entry, home)
+        && !path.is_file()
+    {
+        return Err(FetchErrorKind::NotFound(format!(
+            "{entry} is a folder, not an entry ({} does not exist)",
+            path.display()
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(FetchErrorKind::Empty);
+    }
+    Ok(SecretString::from(text))
+}
+
+/// Takes a reference's value from its unit's text. `Ok(None)`: the field is absent.
+pub fn extract(
+    reference: &Reference,
+    text: &SecretString,
+    specs: &Specs,
+) -> Result<SecretString, FetchErrorKind> {
+    let text = text.expose_secret();
+    match reference {
+        Reference::Totp(inner) => {
+            // A line-based entry read without #KEY: look for the otpauth line in all of it.
+            let whole_entry = matches!(&**inner, Reference::Command { field: None, .. })
+                && is_lines(inner, specs);
+            let source = if whole_entry {
+                SecretString::from(text)
+            } else {
+                extract(inner, &SecretString::from(text), specs)?
+            };
+            let totp = Totp::from_text(source.expose_secret())
+                .map_err(|e| FetchErrorKind::BadSeed(e.to_string()))?;
+            Ok(SecretString::from(totp.code_now().as_str()))
+        }
+        Reference::Command { field, .. } if is_lines(reference, specs) => match field {
+            None => {
+                let first = text.lines().next().unwrap_or_default();
+                if first.trim().is_empty() {
+                    Err(FetchErrorKind::Empty)
+                } else {
+                    Ok(SecretString::from(first))
+                }
+            }
+            Some(key) => text
+                .lines()
+                .find_map(|line| {
+                    line.strip_prefix(key.as_str())?
+                        .strip_prefix(':')
+                        .map(str::trim)
+                })
+                .filter(|v| !v.is_empty())
+                .map(SecretString::from)
+                .ok_or_else(|| FetchErrorKind::NoField(key.clone())),
+        },
+        _ => Ok(SecretString::from(trim_newline(text))),
+    }
+}
+
+fn is_lines(reference: &Reference, specs: &Specs) -> bool {
+    matches!(reference, Reference::Command { backend, .. } if specs.get(backend).is_some_and(|s| s.fields == Fields::Lines))
+}
+
+/// A value is trimmed of its trailing newline only.
+fn trim_newline(text: &str) -> &str {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    text.strip_suffix('\r').unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs() -> Specs {
+        Specs::load(None).unwrap()
+    }
+
+    fn cmd(backend: &str, entry: &str, field: Option<&str>) -> Reference {
+        Reference::Command {
+            backend: backend.into(),
+            entry: entry.into(),
+            field: field.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn fields_of_a_line_based_entry_share_one_unit() {
+        let s = specs();
+        let a = Unit::of(&cmd("pass", "aws/work", None), &s);
+        let b = Unit::of(&cmd("pass", "aws/work", Some("aws_access_key_id")), &s);
+        let c = Unit::of(
+            &Reference::Totp(Box::new(cmd("pass", "aws/work", None))),
+            &s,
+        );
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        let l1 = Unit::of(&cmd("lpass", "aws", Some("Access Key ID")), &s);
+        let l2 = Unit::of(&cmd("lpass", "aws", Some("Secret Access Key")), &s);
+        assert_ne!(l1, l2);
+    }
+
+    #[test]
+    fn extracting_lines_fields_and_whole_values() {
+        let s = specs();
+        let entry = SecretString::from(
+            "s3cr3t key\naws_access_key_id: AKIAEXAMPLE\nmfa_serial:arn:aws:iam::123456789012:mfa/a\n",
+        );
+        let get = |r: Reference| extract(&r, &entry, &s).map(|v| v.expose_secret().to_owned());
+        assert_eq!(get(cmd("pass", "e", None)).unwrap(), "s3cr3t key");
+        assert_eq!(
+            get(cmd("pass", "e", Some("aws_access_key_id"))).unwrap(),
+            "AKIAEXAMPLE"
+        );
+        assert_eq!(
+            get(cmd("pass", "e", Some("mfa_serial"))).unwrap(),
+            "arn:aws:iam::123456789012:mfa/a"
+        );
+        assert_eq!(
+            get(cmd("pass", "e", Some("role_arn"))),
+            Err(FetchErrorKind::NoField("role_arn".into()))
+        );
+        assert_eq!(
+            get(cmd("lpass", "e", Some("x"))).unwrap(),
+            "s3cr3t key\naws_access_key_id: AKIAEXAMPLE\nmfa_serial:arn:aws:iam::123456789012:mfa/a"
+        );
+        let two_newlines = SecretString::from("value\n\n");
+        assert_eq!(
+            extract(&cmd("lpass", "e", None), &two_newlines, &s)
+                .unwrap()
+                .expose_secret(),
+            "value\n"
+        );
+    }
+
+    #[test]
+    fn totp_from_the_entrys_otpauth_line() {
+        let s = specs();
+        let entry =
+            SecretString::from("key\notpauth://totp/AWS?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n");
+        let code = extract(
+            &Reference::Totp(Box::new(cmd("pass", "e", None))),
+            &entry,
+            &s,
+        )
+        .unwrap();
+        assert_eq!(code.expose_secret().len(), 6);
+        assert!(code.expose_secret().bytes().all(|b| b.is_ascii_digit()));
+        let no_seed = SecretString::from("key\nuser: x\n");
+        assert!(matches!(
+            extract(
+                &Reference::Totp(Box::new(cmd("pass", "e", None))),
+                &no_seed,
+                &s
+            ),
+            Err(FetchErrorKind::BadSeed(_))
+        ));
+    }
+}

@@ -1,0 +1,310 @@
+//! Declarative definitions of command-line password managers: backends/*.toml embedded at
+//! build time, plus the user's `$XDG_CONFIG_HOME/aws-auth/backends/NAME.toml` (scheme `NAME:`).
+//! This file only parses and checks them; `command` runs them.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("pass", include_str!("../../backends/pass.toml")),
+    ("gopass", include_str!("../../backends/gopass.toml")),
+    ("lpass", include_str!("../../backends/lpass.toml")),
+    ("op", include_str!("../../backends/op.toml")),
+];
+
+/// How `#FIELD` is read.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Fields {
+    /// One call reads the whole entry: line 1 is the value, `#KEY` a `KEY: value` line.
+    #[default]
+    Lines,
+    /// Each field is a call of `read_field`; the whole output is the value.
+    Command,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Errors {
+    #[serde(default)]
+    pub not_found: Vec<String>,
+    #[serde(default)]
+    pub not_signed_in: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Write {
+    pub args: Vec<String>,
+}
+
+/// One backend file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    #[serde(skip)]
+    pub name: String,
+    pub description: String,
+    pub program: String,
+    #[serde(default)]
+    pub install: Option<String>,
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub read_field: Option<Vec<String>>,
+    #[serde(default)]
+    pub entry_file: Option<String>,
+    #[serde(default)]
+    pub defaults: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ambiguous_stdout: Vec<String>,
+    #[serde(default)]
+    pub errors: Errors,
+    #[serde(default)]
+    pub write: Option<Write>,
+}
+
+/// A backend file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("backend file {path}: {problem}")]
+pub struct SpecError {
+    pub path: String,
+    pub problem: String,
+}
+
+impl Spec {
+    fn parse(name: &str, text: &str, path: &str) -> Result<Spec, SpecError> {
+        let err = |problem: String| SpecError {
+            path: path.to_owned(),
+            problem,
+        };
+        let mut spec: Spec = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        spec.name = name.to_owned();
+        if spec.program.trim().is_empty() {
+            return Err(err("`program` is empty".into()));
+        }
+        if !spec.read.iter().any(|a| a.contains("{entry}")) {
+            return Err(err("`read` must contain \"{entry}\"".into()));
+        }
+        match (&spec.fields, &spec.read_field) {
+            (Fields::Command, Some(args)) if !args.iter().any(|a| a.contains("{field}")) => {
+                return Err(err("`read_field` must contain \"{field}\"".into()));
+            }
+            (Fields::Lines, Some(_)) => {
+                return Err(err("`read_field` needs fields = \"command\"".into()));
+            }
+            _ => {}
+        }
+        if let Some(write) = &spec.write
+            && !write.args.iter().any(|a| a.contains("{entry}"))
+        {
+            return Err(err("`write.args` must contain \"{entry}\"".into()));
+        }
+        Ok(spec)
+    }
+
+    /// argv after the program for one read; each template element gives exactly one argument.
+    pub fn read_args(&self, entry: &str, field: Option<&str>) -> Option<Vec<String>> {
+        let template = match (field, self.fields) {
+            (Some(_), Fields::Command) => self.read_field.as_ref()?,
+            _ => &self.read,
+        };
+        Some(fill(template, entry, field.unwrap_or_default()))
+    }
+
+    /// The file that must exist for `entry` to be an entry (not a folder), if the backend
+    /// declares one: `$VAR` from the environment or `defaults`, a leading `~` for home.
+    pub fn entry_path(&self, entry: &str, home: Option<&Path>) -> Option<PathBuf> {
+        let template = self.entry_file.as_ref()?;
+        let mut out = String::new();
+        let mut rest = template.as_str();
+        while let Some(pos) = rest.find('$') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let var = &after[..len];
+            let value = std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| self.defaults.get(var).cloned())
+                .unwrap_or_default();
+            out.push_str(&expand_home(&value, home));
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+        Some(PathBuf::from(
+            expand_home(&out, home).replace("{entry}", entry),
+        ))
+    }
+}
+
+fn expand_home(path: &str, home: Option<&Path>) -> String {
+    match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{}{rest}", home.display())
+        }
+        _ => path.to_owned(),
+    }
+}
+
+pub fn fill(template: &[String], entry: &str, field: &str) -> Vec<String> {
+    template
+        .iter()
+        .map(|a| a.replace("{entry}", entry).replace("{field}", field))
+        .collect()
+}
+
+/// All backends: the built-in ones, then the user's files (which may replace one).
+#[derive(Debug)]
+pub struct Specs {
+    specs: BTreeMap<String, Spec>,
+}
+
+impl Specs {
+    /// Loads the built-in definitions and `dir/*.toml` if `dir` exists.
+    pub fn load(dir: Option<&Path>) -> Result<Specs, SpecError> {
+        let mut specs = BTreeMap::new();
+        for (name, text) in BUILT_IN {
+            let spec = Spec::parse(name, text, &format!("backends/{name}.toml (built in)"))?;
+            specs.insert((*name).to_owned(), spec);
+        }
+        if let Some(dir) = dir {
+            let Ok(listing) = std::fs::read_dir(dir) else {
+                return Ok(Specs { specs });
+            };
+            let mut paths: Vec<PathBuf> =
+                listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            {
+                let shown = path.display().to_string();
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let reserved = ["op", "keyring", "env", "totp", "literal", "arn"];
+                let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && name.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    });
+                if !valid || reserved.contains(&name.as_str()) && name != "op" {
+                    return Err(SpecError {
+                        path: shown,
+                        problem: format!(
+                            "\"{name}\" cannot be a scheme name (use lowercase letters, digits, - and _; not {})",
+                            reserved.join(", ")
+                        ),
+                    });
+                }
+                let text = std::fs::read_to_string(&path).map_err(|e| SpecError {
+                    path: shown.clone(),
+                    problem: e.to_string(),
+                })?;
+                specs.insert(name.clone(), Spec::parse(&name, &text, &shown)?);
+            }
+        }
+        Ok(Specs { specs })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Spec> {
+        self.specs.get(name)
+    }
+
+    /// Schemes that name a command-line backend (op has its own reference syntax).
+    pub fn schemes(&self) -> Vec<String> {
+        self.specs.keys().filter(|n| *n != "op").cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_backends_parse() {
+        let specs = Specs::load(None).unwrap();
+        for name in ["pass", "gopass", "lpass", "op"] {
+            assert!(specs.get(name).is_some(), "{name}");
+        }
+        assert_eq!(specs.schemes(), ["gopass", "lpass", "pass"]);
+    }
+
+    #[test]
+    fn placeholders_become_single_arguments() {
+        let specs = Specs::load(None).unwrap();
+        let lpass = specs.get("lpass").unwrap();
+        assert_eq!(
+            lpass
+                .read_args("aws work; rm -rf ~", Some("Secret Access Key"))
+                .unwrap(),
+            [
+                "show",
+                "--color=never",
+                "--field=Secret Access Key",
+                "aws work; rm -rf ~"
+            ]
+        );
+        assert_eq!(
+            lpass.read_args("x", None).unwrap(),
+            ["show", "--color=never", "--password", "x"]
+        );
+        let pass = specs.get("pass").unwrap();
+        assert_eq!(
+            pass.read_args("aws/work", Some("ignored: lines mode"))
+                .unwrap(),
+            ["show", "aws/work"]
+        );
+    }
+
+    #[test]
+    fn entry_file_expands_variables_defaults_and_home() {
+        let specs = Specs::load(None).unwrap();
+        let pass = specs.get("pass").unwrap();
+        let path = pass
+            .entry_path("aws/work", Some(Path::new("/home/alice")))
+            .unwrap();
+        match std::env::var("PASSWORD_STORE_DIR") {
+            Ok(dir) if !dir.is_empty() => assert_eq!(path, Path::new(&dir).join("aws/work.gpg")),
+            _ => assert_eq!(path, Path::new("/home/alice/.password-store/aws/work.gpg")),
+        }
+    }
+
+    #[test]
+    fn user_backend_files_add_schemes_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bw.toml"),
+            "description = \"Bitwarden\"\nprogram = \"bw\"\nread = [\"get\", \"password\", \"{entry}\"]\n\
+             fields = \"command\"\nread_field = [\"get\", \"{field}\", \"{entry}\"]\n",
+        )
+        .unwrap();
+        let specs = Specs::load(Some(dir.path())).unwrap();
+        assert!(specs.schemes().contains(&"bw".to_owned()));
+        assert_eq!(
+            specs
+                .get("bw")
+                .unwrap()
+                .read_args("github", Some("totp"))
+                .unwrap(),
+            ["get", "totp", "github"]
+        );
+
+        std::fs::write(
+            dir.path().join("broken.toml"),
+            "program = \"x\"\nread = [\"show\"]\ndescription = \"d\"\n",
+        )
+        .unwrap();
+        let err = Specs::load(Some(dir.path())).unwrap_err();
+        assert!(
+            err.to_string().contains("broken.toml") && err.to_string().contains("{entry}"),
+            "{err}"
+        );
+    }
+}

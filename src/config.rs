@@ -1,0 +1,191 @@
+//! profiles.toml, read as written (stage one of two; `profile` resolves it): where it is,
+//! its raw profiles, and errors that point at a line and column without quoting the file
+//! (a malformed line may hold a secret).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One `[profiles.NAME]` table, unresolved: strings are literals or references.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub backend: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub role_arn: Option<String>,
+    pub mfa_code: Option<String>,
+    pub role_duration_seconds: Option<u64>,
+    pub session_duration_seconds: Option<u64>,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    profiles: BTreeMap<String, RawProfile>,
+}
+
+/// The profiles of one file.
+#[derive(Debug)]
+pub struct Profiles {
+    pub path: PathBuf,
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no profiles file at {path}: create it (see profiles.example.toml), or run `aws-auth add --profile NAME`"
+    )]
+    Missing { path: PathBuf },
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}, line {line}, column {column}: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("no profile \"{name}\" in {path}; {}", known_list(.known))]
+    UnknownProfile {
+        name: String,
+        path: PathBuf,
+        known: Vec<String>,
+    },
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "it defines none yet (add one with `aws-auth add --profile NAME`)".to_owned()
+    } else {
+        format!("known profiles: {}", known.join(", "))
+    }
+}
+
+/// `--config`, else `$AWS_AUTH_CONFIG`, else `$XDG_CONFIG_HOME/aws-auth/profiles.toml`,
+/// else `~/.config/aws-auth/profiles.toml`.
+pub fn path(flag: Option<&Path>, home: Option<&Path>) -> PathBuf {
+    if let Some(path) = flag {
+        return path.to_owned();
+    }
+    if let Some(path) = crate::flow::env_var("AWS_AUTH_CONFIG") {
+        return PathBuf::from(path);
+    }
+    config_dir(home).join("profiles.toml")
+}
+
+/// `$XDG_CONFIG_HOME/aws-auth`, else `~/.config/aws-auth`.
+pub fn config_dir(home: Option<&Path>) -> PathBuf {
+    match crate::flow::env_var("XDG_CONFIG_HOME") {
+        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir).join("aws-auth"),
+        _ => home
+            .unwrap_or(Path::new("/"))
+            .join(".config")
+            .join("aws-auth"),
+    }
+}
+
+impl Profiles {
+    pub fn load(path: &Path) -> Result<Profiles, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => zeroize::Zeroizing::new(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing {
+                    path: path.to_owned(),
+                });
+            }
+            Err(e) => {
+                return Err(ConfigError::Unreadable {
+                    path: path.to_owned(),
+                    reason: e.kind().to_string(),
+                });
+            }
+        };
+        Profiles::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Profiles, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start).min(text.len());
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            ConfigError::Malformed {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        Ok(Profiles {
+            path: path.to_owned(),
+            profiles: file.profiles,
+        })
+    }
+
+    pub fn get(&self, name: &str) -> Result<&RawProfile, ConfigError> {
+        self.profiles
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownProfile {
+                name: name.to_owned(),
+                path: self.path.clone(),
+                known: self.profiles.keys().cloned().collect(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_profiles() {
+        let p = Profiles::parse(
+            "[profiles.work]\nbackend = \"pass\"\nrole_duration_seconds = 43200\n[profiles.ops]\naccess_key_id = \"pass:x#id\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(p.get("work").unwrap().backend.as_deref(), Some("pass"));
+        assert_eq!(p.get("work").unwrap().role_duration_seconds, Some(43200));
+        assert_eq!(
+            p.get("ops").unwrap().access_key_id.as_deref(),
+            Some("pass:x#id")
+        );
+    }
+
+    #[test]
+    fn malformed_toml_names_line_and_column_but_not_the_text() {
+        let err = Profiles::parse(
+            "[profiles.work]\nsecret_access_key = \"wJalrXUtnFEMI\n",
+            Path::new("p.toml"),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("p.toml, line 2, column "), "{msg}");
+        assert!(!msg.contains("wJalrXUtnFEMI"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err =
+            Profiles::parse("[profiles.work]\nrole = \"x\"\n", Path::new("p.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("line 2") && msg.contains("role"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_known_ones() {
+        let p = Profiles::parse("[profiles.work]\n[profiles.home]\n", Path::new("p.toml")).unwrap();
+        let msg = p.get("wrok").unwrap_err().to_string();
+        assert!(
+            msg.contains("no profile \"wrok\"") && msg.contains("home, work"),
+            "{msg}"
+        );
+    }
+}

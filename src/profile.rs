@@ -1,0 +1,542 @@
+//! Stage two of profiles: a raw `[profiles.NAME]` table plus the command line becomes the
+//! inputs of one run. Flags win; fields left out follow the backend's default layout; every
+//! reference is fetched concurrently, each fetch unit (entry) once.
+
+use crate::backend::spec::{Fields, SpecError, Specs};
+use crate::backend::{FetchErrorKind, Unit, extract};
+use crate::cli::FlowArgs;
+use crate::config::{ConfigError, RawProfile};
+use crate::credentials::SourceCredentials;
+use crate::reference::{self, Value};
+use crate::validate;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Backends(#[from] SpecError),
+    #[error("profile \"{profile}\", {field}: {problem}")]
+    Field {
+        profile: String,
+        field: &'static str,
+        problem: String,
+    },
+    #[error("profile \"{profile}\", {field}: {backend} could not give {reference}: {kind}")]
+    Fetch {
+        profile: String,
+        field: &'static str,
+        backend: String,
+        reference: String,
+        kind: FetchErrorKind,
+    },
+}
+
+/// One field to fill: where its value comes from, and whether it may be absent
+/// (fields the default layout offers but does not require).
+struct Wanted {
+    field: &'static str,
+    value: Value,
+    optional: bool,
+    /// The default layout's MFA code: only an `otpauth://` line of the entry counts.
+    otpauth_only: bool,
+}
+
+/// The default layout of a backend: references for the fields a profile leaves out.
+struct Layout {
+    access_key_id: String,
+    secret_access_key: String,
+    mfa_serial: String,
+    role_arn: String,
+    mfa_code: Option<String>,
+}
+
+/// `backend = "pass"` (or gopass, or a user's line-based backend): one entry
+/// `aws-auth/PROFILE`, line 1 the secret key, `aws_access_key_id:` / `mfa_serial:` /
+/// `role_arn:` lines and an optional otpauth line. lpass, op and keyring have their own.
+fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
+    match backend {
+        "op" => {
+            let item = format!("op://Private/aws-auth-{profile}");
+            Some(Layout {
+                access_key_id: format!("{item}/AWS_ACCESS_KEY_ID"),
+                secret_access_key: format!("{item}/AWS_SECRET_ACCESS_KEY"),
+                mfa_serial: format!("{item}/AWS_TOTP_SERIAL_NUMBER"),
+                role_arn: format!("{item}/AWS_ROLE_ARN"),
+                mfa_code: Some(format!("{item}/one-time password?attribute=otp")),
+            })
+        }
+        "keyring" => {
+            let base = format!("keyring:aws-auth/{profile}");
+            Some(Layout {
+                access_key_id: format!("{base}/access_key_id"),
+                secret_access_key: format!("{base}/secret_access_key"),
+                mfa_serial: format!("{base}/mfa_serial"),
+                role_arn: format!("{base}/role_arn"),
+                mfa_code: Some(format!("totp:{base}/totp_seed")),
+            })
+        }
+        "lpass" => {
+            let note = format!("lpass:aws-auth/{profile}");
+            Some(Layout {
+                access_key_id: format!("{note}#Access Key ID"),
+                secret_access_key: format!("{note}#Secret Access Key"),
+                mfa_serial: format!("{note}#MFA ARN"),
+                role_arn: format!("{note}#Role ARN"),
+                mfa_code: None,
+            })
+        }
+        name => {
+            let spec = specs.get(name)?;
+            (spec.fields == Fields::Lines).then(|| {
+                let entry = format!("{name}:aws-auth/{profile}");
+                Layout {
+                    access_key_id: format!("{entry}#aws_access_key_id"),
+                    secret_access_key: entry.clone(),
+                    mfa_serial: format!("{entry}#mfa_serial"),
+                    role_arn: format!("{entry}#role_arn"),
+                    mfa_code: Some(format!("totp:{entry}")),
+                }
+            })
+        }
+    }
+}
+
+/// Fills `flow` from the profile and returns the source keys. Flags already in `flow` win.
+pub fn apply(
+    name: &str,
+    raw: &RawProfile,
+    flow: &mut FlowArgs,
+    specs: &Specs,
+    home: Option<&Path>,
+    limit: Duration,
+) -> Result<SourceCredentials, ProfileError> {
+    let field_err = |field: &'static str, problem: String| ProfileError::Field {
+        profile: name.to_owned(),
+        field,
+        problem,
+    };
+    let layout = match raw.backend.as_deref() {
+        None => None,
+        Some(backend) => Some(layout(backend, name, specs).ok_or_else(|| {
+            let mut known = specs.schemes();
+            known.extend(["op".to_owned(), "keyring".to_owned()]);
+            known.sort();
+            field_err(
+                "backend",
+                format!("\"{backend}\" has no default layout (backends with one: {}); set access_key_id and secret_access_key instead", known.join(", ")),
+            )
+        })?),
+    };
+    let schemes = specs.schemes();
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut want = |field: &'static str,
+                    own: &Option<String>,
+                    default: Option<&String>,
+                    required: bool,
+                    otpauth_only: bool|
+     -> Result<(), ProfileError> {
+        let (text, optional) = match (own, default) {
+            (Some(text), _) => (text, false),
+            (None, Some(text)) => (text, !required),
+            (None, None) if required => {
+                return Err(field_err(
+                    field,
+                    format!(
+                        "not set: give {field} (e.g. \"pass:aws/{name}#{field}\"), or set backend = \"pass\" for the one-entry layout"
+                    ),
+                ));
+            }
+            (None, None) => return Ok(()),
+        };
+        let value =
+            reference::parse(text, &schemes).map_err(|e| field_err(field, e.to_string()))?;
+        wanted.push(Wanted {
+            field,
+            value,
+            optional,
+            otpauth_only: otpauth_only && own.is_none(),
+        });
+        Ok(())
+    };
+    want(
+        "access_key_id",
+        &raw.access_key_id,
+        layout.as_ref().map(|l| &l.access_key_id),
+        true,
+        false,
+    )?;
+    want(
+        "secret_access_key",
+        &raw.secret_access_key,
+        layout.as_ref().map(|l| &l.secret_access_key),
+        true,
+        false,
+    )?;
+    if flow.serial_number.is_none() {
+        want(
+            "mfa_serial",
+            &raw.mfa_serial,
+            layout.as_ref().map(|l| &l.mfa_serial),
+            false,
+            false,
+        )?;
+    }
+    if flow.role_arn.is_none() {
+        want(
+            "role_arn",
+            &raw.role_arn,
+            layout.as_ref().map(|l| &l.role_arn),
+            false,
+            false,
+        )?;
+    }
+    let mfa_possible = flow.serial_number.is_some() || raw.mfa_serial.is_some() || layout.is_some();
+    if flow.token_code.is_none() && mfa_possible {
+        want(
+            "mfa_code",
+            &raw.mfa_code,
+            layout.as_ref().and_then(|l| l.mfa_code.as_ref()),
+            false,
+            true,
+        )?;
+    }
+    for (field, own, flag_given) in [
+        (
+            "role_session_name",
+            &raw.role_session_name,
+            flow.role_session_name.is_some(),
+        ),
+        ("external_id", &raw.external_id, flow.external_id.is_some()),
+        ("region", &raw.region, flow.region.is_some()),
+    ] {
+        if !flag_given {
+            want(field, own, None, false, false)?;
+        }
+    }
+    if let Some(Wanted {
+        value: Value::Literal(_),
+        ..
+    }) = wanted.iter().find(|w| w.field == "secret_access_key")
+    {
+        eprintln!(
+            "aws-auth: warning: profile \"{name}\" keeps its secret_access_key as plain text in the profiles file; \
+             move it to a password manager (e.g. `aws-auth add --profile {name}`) and use a reference"
+        );
+    }
+
+    let mut values = fetch(&wanted, specs, home, limit, name)?;
+    let mut take = |field: &str| values.remove(field);
+
+    let access_key_id = take("access_key_id")
+        .map(|v| v.expose_secret().trim().to_owned())
+        .unwrap_or_default();
+    if access_key_id.len() < 16
+        || access_key_id.len() > 128
+        || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(field_err(
+            "access_key_id",
+            format!(
+                "{access_key_id:?} is not an access key id (16 to 128 letters and digits, like AKIAIOSFODNN7EXAMPLE)"
+            ),
+        ));
+    }
+    let secret_access_key = take("secret_access_key")
+        .ok_or_else(|| field_err("secret_access_key", "is empty".into()))?;
+    let plain = |v: SecretString| v.expose_secret().trim().to_owned();
+    let invalid = |field: &'static str| {
+        move |e: validate::ValidationError| ProfileError::Field {
+            profile: name.to_owned(),
+            field,
+            problem: e.problem,
+        }
+    };
+    if let Some(serial) = take("mfa_serial").map(plain) {
+        validate::serial_number(&serial).map_err(invalid("mfa_serial"))?;
+        flow.serial_number = Some(serial);
+    }
+    if let Some(role_arn) = take("role_arn").map(plain) {
+        validate::role_arn(&role_arn).map_err(invalid("role_arn"))?;
+        flow.role_arn = Some(role_arn);
+    }
+    if let Some(code) = take("mfa_code") {
+        let code = SecretString::from(code.expose_secret().trim());
+        validate::token_code(code.expose_secret()).map_err(invalid("mfa_code"))?;
+        flow.token_code = Some(code);
+    }
+    if let Some(v) = take("role_session_name").map(plain) {
+        validate::session_name(&v).map_err(invalid("role_session_name"))?;
+        flow.role_session_name = Some(v);
+    }
+    if let Some(v) = take("external_id").map(plain) {
+        validate::external_id(&v).map_err(invalid("external_id"))?;
+        flow.external_id = Some(v);
+    }
+    if let Some(v) = take("region").map(plain) {
+        validate::region(&v).map_err(invalid("region"))?;
+        flow.region = Some(v);
+    }
+    if flow.role_duration_seconds.is_none()
+        && let Some(seconds) = raw.role_duration_seconds
+    {
+        validate::duration(
+            "role_duration_seconds",
+            seconds,
+            validate::ROLE_DURATION,
+            "AssumeRole",
+        )
+        .map_err(invalid("role_duration_seconds"))?;
+        flow.role_duration_seconds = Some(seconds);
+    }
+    if flow.session_duration_seconds.is_none()
+        && let Some(seconds) = raw.session_duration_seconds
+    {
+        validate::duration(
+            "session_duration_seconds",
+            seconds,
+            validate::SESSION_DURATION,
+            "GetSessionToken",
+        )
+        .map_err(invalid("session_duration_seconds"))?;
+        flow.session_duration_seconds = Some(seconds);
+    }
+    Ok(SourceCredentials {
+        access_key_id,
+        secret_access_key,
+        session_token: None,
+    })
+}
+
+/// Fetches every reference, each unit once and all units at the same time, and returns the
+/// values by field. Absent optional fields are left out.
+fn fetch(
+    wanted: &[Wanted],
+    specs: &Specs,
+    home: Option<&Path>,
+    limit: Duration,
+    profile: &str,
+) -> Result<HashMap<&'static str, SecretString>, ProfileError> {
+    let mut units: Vec<Unit> = Vec::new();
+    for w in wanted {
+        if let Value::Ref(r) = &w.value {
+            let unit = Unit::of(r, specs);
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+    }
+    let results: Vec<Result<SecretString, FetchErrorKind>> = if units.len() == 1 {
+        vec![units[0].fetch(specs, home, limit)]
+    } else {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = units
+                .iter()
+                .map(|u| scope.spawn(move || u.fetch(specs, home, limit)))
+                .collect();
+            running
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(FetchErrorKind::Failed("the fetch thread failed".into()))
+                    })
+                })
+                .collect()
+        })
+    };
+    let texts: HashMap<&Unit, &Result<SecretString, FetchErrorKind>> =
+        units.iter().zip(results.iter()).collect();
+
+    let mut values = HashMap::new();
+    for w in wanted {
+        let reference = match &w.value {
+            Value::Literal(text) => {
+                values.insert(w.field, SecretString::from(text.as_str()));
+                continue;
+            }
+            Value::Ref(r) => r,
+        };
+        let fail = |kind: FetchErrorKind| ProfileError::Fetch {
+            profile: profile.to_owned(),
+            field: w.field,
+            backend: reference.backend().to_owned(),
+            reference: reference.to_string(),
+            kind,
+        };
+        let absent = |kind: &FetchErrorKind| {
+            w.optional
+                && matches!(
+                    kind,
+                    FetchErrorKind::NoField(_) | FetchErrorKind::NotFound(_)
+                )
+        };
+        let text = match texts[&Unit::of(reference, specs)] {
+            Ok(text) => text,
+            Err(kind) if absent(kind) => continue,
+            Err(kind) => return Err(fail(kind.clone())),
+        };
+        if w.otpauth_only
+            && !text
+                .expose_secret()
+                .lines()
+                .any(|l| l.trim_start().starts_with("otpauth://"))
+        {
+            continue;
+        }
+        match extract(reference, text, specs) {
+            Ok(value) => {
+                values.insert(w.field, value);
+            }
+            Err(kind) if absent(&kind) => {}
+            Err(kind) => return Err(fail(kind)),
+        }
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs() -> Specs {
+        Specs::load(None).unwrap()
+    }
+
+    #[test]
+    fn flags_win_and_literals_fill_the_rest() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("env:AWS_AUTH_TEST_NEVER_SET_SECRET".into()),
+            role_arn: Some("arn:aws:iam::123456789012:role/from-profile".into()),
+            region: Some("eu-west-1".into()),
+            role_duration_seconds: Some(7200),
+            ..Default::default()
+        };
+        let mut flow = FlowArgs {
+            role_arn: Some("arn:aws:iam::123456789012:role/from-flag".into()),
+            ..Default::default()
+        };
+        let err = apply(
+            "work",
+            &raw,
+            &mut flow,
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("profile \"work\", secret_access_key: env could not give env:AWS_AUTH_TEST_NEVER_SET_SECRET"), "{err}");
+
+        let raw = RawProfile {
+            secret_access_key: Some("env:PATH".into()),
+            ..raw
+        };
+        let source = apply(
+            "work",
+            &raw,
+            &mut flow,
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(source.access_key_id, "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(
+            flow.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/from-flag")
+        );
+        assert_eq!(flow.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(flow.role_duration_seconds, Some(7200));
+    }
+
+    #[test]
+    fn missing_keys_name_the_field_and_the_convention() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            ..Default::default()
+        };
+        let err = apply(
+            "work",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("secret_access_key") && msg.contains("backend = \"pass\""),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_scheme_and_unknown_backend_are_errors() {
+        let raw = RawProfile {
+            access_key_id: Some("vault:x".into()),
+            secret_access_key: Some("env:PATH".into()),
+            ..Default::default()
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("access_key_id") && msg.contains("unknown scheme \"vault:\""),
+            "{msg}"
+        );
+        let raw = RawProfile {
+            backend: Some("vault".into()),
+            ..Default::default()
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("backend") && msg.contains("\"vault\""),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn profile_values_are_validated_with_their_field_name() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("env:PATH".into()),
+            role_duration_seconds: Some(100),
+            ..Default::default()
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("profile \"w\", role_duration_seconds: 100 is out of range"),
+            "{msg}"
+        );
+    }
+}

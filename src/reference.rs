@@ -1,0 +1,330 @@
+//! Values in profiles.toml: a literal, or a reference to a secret kept elsewhere
+//! (`pass:ENTRY#KEY`, `op://VAULT/ITEM/FIELD`, `keyring:SERVICE/ACCOUNT`, `env:VAR`,
+//! `totp:REFERENCE`, or a scheme from a user's backend file). Parsing only: nothing is fetched.
+
+use std::fmt;
+
+/// A value as written in a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Literal(String),
+    Ref(Reference),
+}
+
+/// Where a secret lives. Shown in messages as written (it names a place, not a secret).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// A command-line password manager defined in backends/*.toml: pass, gopass, lpass, or
+    /// a user's own. `field` is the `#KEY` part.
+    Command {
+        backend: String,
+        entry: String,
+        field: Option<String>,
+    },
+    /// 1Password: the whole `op://...` reference, handed to `op read` as is.
+    OnePassword(String),
+    /// The OS keyring.
+    Keyring { service: String, account: String },
+    /// An environment variable of aws-auth's own process.
+    Env(String),
+    /// An RFC 6238 code computed here from the seed the inner reference yields.
+    Totp(Box<Reference>),
+}
+
+/// A reference that cannot be parsed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    #[error(
+        "unknown scheme \"{scheme}:\" (known: {known}); a literal value containing ':' is written as \"literal:VALUE\""
+    )]
+    UnknownScheme { scheme: String, known: String },
+    #[error("\"{text}\" is not a valid {scheme}: reference: {why}")]
+    Malformed {
+        scheme: String,
+        text: String,
+        why: String,
+    },
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reference::Command {
+                backend,
+                entry,
+                field: Some(field),
+            } => write!(f, "{backend}:{entry}#{field}"),
+            Reference::Command {
+                backend,
+                entry,
+                field: None,
+            } => write!(f, "{backend}:{entry}"),
+            Reference::OnePassword(uri) => f.write_str(uri),
+            Reference::Keyring { service, account } => write!(f, "keyring:{service}/{account}"),
+            Reference::Env(var) => write!(f, "env:{var}"),
+            Reference::Totp(inner) => write!(f, "totp:{inner}"),
+        }
+    }
+}
+
+impl Reference {
+    /// The backend a reference goes to, for messages and grouping.
+    pub fn backend(&self) -> &str {
+        match self {
+            Reference::Command { backend, .. } => backend,
+            Reference::OnePassword(_) => "op",
+            Reference::Keyring { .. } => "keyring",
+            Reference::Env(_) => "env",
+            Reference::Totp(inner) => inner.backend(),
+        }
+    }
+}
+
+/// Parses a profile value. `command_backends` are the schemes backends/*.toml define
+/// (built in and the user's). `arn:` values and strings without a scheme are literals.
+pub fn parse(text: &str, command_backends: &[String]) -> Result<Value, ReferenceError> {
+    let Some((scheme, rest)) = split_scheme(text) else {
+        return Ok(Value::Literal(text.to_owned()));
+    };
+    if scheme == "arn" {
+        return Ok(Value::Literal(text.to_owned()));
+    }
+    if scheme == "literal" {
+        return Ok(Value::Literal(rest.to_owned()));
+    }
+    parse_reference(scheme, rest, text, command_backends).map(Value::Ref)
+}
+
+/// `scheme:rest` where scheme is a lowercase word; `None` for anything else.
+fn split_scheme(text: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = text.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    (first_ok
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'))
+    .then_some((scheme, rest))
+}
+
+fn malformed(scheme: &str, text: &str, why: &str) -> ReferenceError {
+    ReferenceError::Malformed {
+        scheme: scheme.to_owned(),
+        text: text.to_owned(),
+        why: why.to_owned(),
+    }
+}
+
+fn parse_reference(
+    scheme: &str,
+    rest: &str,
+    text: &str,
+    command_backends: &[String],
+) -> Result<Reference, ReferenceError> {
+    match scheme {
+        "totp" => {
+            let inner = match parse(rest, command_backends)? {
+                Value::Ref(Reference::Totp(_)) => {
+                    return Err(malformed(
+                        scheme,
+                        text,
+                        "a totp: reference cannot wrap another totp:",
+                    ));
+                }
+                Value::Ref(inner) => inner,
+                Value::Literal(_) => {
+                    return Err(malformed(
+                        scheme,
+                        text,
+                        "it must wrap a reference to the seed, e.g. totp:pass:aws/work-otp (never the seed itself)",
+                    ));
+                }
+            };
+            Ok(Reference::Totp(Box::new(inner)))
+        }
+        "op" => {
+            let path = rest.strip_prefix("//").ok_or_else(|| {
+                malformed(scheme, text, "expected op://VAULT/ITEM[/SECTION]/FIELD")
+            })?;
+            let path = path.split_once('?').map_or(path, |(p, _)| p);
+            let parts: Vec<&str> = path.split('/').collect();
+            if !(3..=4).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+                return Err(malformed(
+                    scheme,
+                    text,
+                    "expected op://VAULT/ITEM[/SECTION]/FIELD",
+                ));
+            }
+            Ok(Reference::OnePassword(text.to_owned()))
+        }
+        "keyring" => {
+            let (service, account) = rest
+                .split_once('/')
+                .filter(|(s, a)| !s.is_empty() && !a.is_empty())
+                .ok_or_else(|| malformed(scheme, text, "expected keyring:SERVICE/ACCOUNT"))?;
+            Ok(Reference::Keyring {
+                service: service.to_owned(),
+                account: account.to_owned(),
+            })
+        }
+        "env" => {
+            let ok =
+                !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ok {
+                return Err(malformed(scheme, text, "expected env:VARIABLE_NAME"));
+            }
+            Ok(Reference::Env(rest.to_owned()))
+        }
+        _ if command_backends.iter().any(|b| b == scheme) => {
+            let (entry, field) = match rest.split_once('#') {
+                Some((entry, field)) => (entry, Some(field)),
+                None => (rest, None),
+            };
+            if entry.is_empty() || field.is_some_and(str::is_empty) {
+                return Err(malformed(
+                    scheme,
+                    text,
+                    &format!("expected {scheme}:ENTRY or {scheme}:ENTRY#FIELD"),
+                ));
+            }
+            if entry.starts_with('-') {
+                return Err(malformed(
+                    scheme,
+                    text,
+                    "an entry name cannot start with '-'",
+                ));
+            }
+            Ok(Reference::Command {
+                backend: scheme.to_owned(),
+                entry: entry.to_owned(),
+                field: field.map(str::to_owned),
+            })
+        }
+        _ => {
+            let mut known: Vec<&str> = command_backends.iter().map(String::as_str).collect();
+            known.extend(["op", "keyring", "env", "totp", "literal"]);
+            known.sort_unstable();
+            Err(ReferenceError::UnknownScheme {
+                scheme: scheme.to_owned(),
+                known: known.join(", "),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backends() -> Vec<String> {
+        ["pass", "gopass", "lpass", "bw"].map(String::from).to_vec()
+    }
+
+    fn r(text: &str) -> Reference {
+        match parse(text, &backends()).unwrap() {
+            Value::Ref(r) => r,
+            Value::Literal(l) => panic!("{text} parsed as literal {l}"),
+        }
+    }
+
+    #[test]
+    fn literals() {
+        for text in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "arn:aws:iam::123456789012:mfa/alice",
+            "eu-west-1",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+            "Caps:not-a-scheme",
+        ] {
+            assert_eq!(
+                parse(text, &backends()).unwrap(),
+                Value::Literal(text.into())
+            );
+        }
+        assert_eq!(
+            parse("literal:a:b", &backends()).unwrap(),
+            Value::Literal("a:b".into())
+        );
+    }
+
+    #[test]
+    fn command_references() {
+        assert_eq!(
+            r("pass:aws/work#aws_access_key_id"),
+            Reference::Command {
+                backend: "pass".into(),
+                entry: "aws/work".into(),
+                field: Some("aws_access_key_id".into())
+            }
+        );
+        assert_eq!(
+            r("lpass:Shared-AWS/work#Access Key ID").to_string(),
+            "lpass:Shared-AWS/work#Access Key ID"
+        );
+        assert_eq!(r("gopass:aws/work").backend(), "gopass");
+        assert_eq!(r("bw:aws-work").backend(), "bw");
+        assert!(parse("pass:", &backends()).is_err());
+        assert!(parse("pass:x#", &backends()).is_err());
+        assert!(parse("pass:--help", &backends()).is_err());
+    }
+
+    #[test]
+    fn onepassword_references() {
+        assert_eq!(
+            r("op://Private/AWS/AWS_ACCESS_KEY_ID"),
+            Reference::OnePassword("op://Private/AWS/AWS_ACCESS_KEY_ID".into())
+        );
+        assert_eq!(
+            r("op://Private/AWS/one-time password?attribute=otp").backend(),
+            "op"
+        );
+        assert!(r("op://V/I/Section/F").backend() == "op");
+        for bad in [
+            "op:Private/AWS/x",
+            "op://Private/AWS",
+            "op://a/b/c/d/e",
+            "op://a//c",
+        ] {
+            assert!(
+                matches!(
+                    parse(bad, &backends()),
+                    Err(ReferenceError::Malformed { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn keyring_env_and_totp() {
+        assert_eq!(
+            r("keyring:aws-auth/work"),
+            Reference::Keyring {
+                service: "aws-auth".into(),
+                account: "work".into()
+            }
+        );
+        assert_eq!(
+            r("keyring:svc/a/b"),
+            Reference::Keyring {
+                service: "svc".into(),
+                account: "a/b".into()
+            }
+        );
+        assert_eq!(r("env:AWS_SECRET"), Reference::Env("AWS_SECRET".into()));
+        assert_eq!(r("totp:pass:aws/otp").to_string(), "totp:pass:aws/otp");
+        assert!(parse("keyring:nouser", &backends()).is_err());
+        assert!(parse("env:BAD-NAME", &backends()).is_err());
+        assert!(
+            parse("totp:JBSWY3DPEHPK3PXP", &backends()).is_err(),
+            "a bare seed must not be accepted inline"
+        );
+        assert!(parse("totp:totp:pass:x", &backends()).is_err());
+    }
+
+    #[test]
+    fn unknown_scheme_is_an_error_not_a_literal() {
+        let err = parse("vault:secret/aws", &backends()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown scheme \"vault:\""), "{msg}");
+        assert!(msg.contains("pass") && msg.contains("keyring"), "{msg}");
+    }
+}
