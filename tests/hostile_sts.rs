@@ -1,0 +1,324 @@
+//! aws-auth against an STS that misbehaves: credentials full of shell metacharacters, an
+//! AccessDenied after a success, no answer at all, an answer that is not XML, and nothing but
+//! HTTP 500. Every failure must leave stdout empty, exit 1 with one clear paragraph that
+//! names the operation, show no raw HTTP or XML, never panic, and stop in bounded time.
+
+use crate::support::*;
+use std::process::Command;
+use std::time::Duration;
+
+fn against(server: &HostileSts, sandbox: &Sandbox) -> Command {
+    let mut cmd = sandbox.aws_auth();
+    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_ENDPOINT_URL", server.url());
+    cmd
+}
+
+fn with_mfa_role<'c>(cmd: &'c mut Command, role: &str) -> &'c mut Command {
+    cmd.args([
+        "--serial-number",
+        SERIAL_NUMBER,
+        "--token-code",
+        TOKEN_CODE,
+        "--role-arn",
+        role,
+        "--role-session-name",
+        "hostile",
+    ])
+}
+
+/// The STS failure contract, on top of `Run::assert_failure(1)`.
+fn assert_clean_sts_failure(run: &Run, operation: &str) {
+    run.assert_failure(1);
+    let err = &run.stderr;
+    assert!(
+        err.contains(operation),
+        "the error must name {operation}\n{}",
+        run.describe()
+    );
+    assert!(
+        err.starts_with("aws-auth: error: "),
+        "the error must say who speaks\n{}",
+        run.describe()
+    );
+    assert!(
+        !err.trim().contains("\n\n") && err.trim().lines().count() <= 3,
+        "the error must be one short paragraph\n{}",
+        run.describe()
+    );
+    for raw in [
+        "<?xml",
+        "</",
+        "<Error",
+        "<ErrorResponse",
+        "HTTP/1.1",
+        "content-length",
+        "Content-Length",
+        "x-amzn-RequestId",
+        "RequestId>",
+        "Response {",
+        "SdkError",
+        "DispatchFailure",
+        "ServiceError",
+    ] {
+        assert!(
+            !err.contains(raw),
+            "raw HTTP/XML/SDK debug output ({raw:?}) in the error\n{}",
+            run.describe()
+        );
+    }
+    for secret in [SOURCE_SECRET_ACCESS_KEY, TOKEN_CODE] {
+        assert!(
+            !err.contains(secret),
+            "a secret leaked into stderr\n{}",
+            run.describe()
+        );
+    }
+}
+
+/// Credentials an attacker-controlled STS might send: every shell metacharacter, each trying
+/// to create `marker` if anything in it ever runs.
+fn shell_metacharacter_credentials(marker: &str) -> FakeCredentials {
+    FakeCredentials {
+        access_key_id: format!("ASIA'$(touch {marker})'\"`touch {marker}`\";x"),
+        secret_access_key: format!(
+            "s3cr3t\\'; touch {marker}; echo '\n$HOME ${{HOME}} \\n \\\\ \\' | touch {marker} & ü€ “x” ‘y’ 🦀"
+        ),
+        session_token: format!(
+            "tok\"en$(touch {marker})\r\n;&|<>*?~{{a,b}}[x]'\\''\t%s%n\\x41\\u0041 (touch {marker}) $'x' !! ∑\u{2028}end"
+        ),
+        expiration: "2030-01-02T03:04:05Z".into(),
+    }
+}
+
+/// Evaluates sh output in bash and returns the four variables as exact bytes.
+fn eval_in_bash(sandbox: &Sandbox, output: &str) -> Vec<Vec<u8>> {
+    let run = run(sandbox
+        .shell(
+            "bash",
+            r#"eval "$AWS_AUTH_OUTPUT"
+               printf '%s\0' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_SESSION_EXPIRATION""#,
+        )
+        .env("AWS_AUTH_OUTPUT", output));
+    run.assert_success();
+    split_nul(&run.stdout)
+}
+
+#[test]
+fn shell_metacharacters_in_sts_credentials_come_back_exactly_and_never_run() {
+    let sandbox = Sandbox::new();
+    let marker = sandbox.path("MARKER");
+    let marker_str = marker.to_str().expect("UTF-8 temp path");
+    let creds = shell_metacharacter_credentials(marker_str);
+    let server = HostileSts::always(Reply::Credentials(creds.clone()));
+
+    let assume = run(with_mfa_role(
+        &mut against(&server, &sandbox),
+        &role_arn("hostile"),
+    ));
+    let session = run(against(&server, &sandbox).args([
+        "--serial-number",
+        SERIAL_NUMBER,
+        "--token-code",
+        TOKEN_CODE,
+    ]));
+    for run in [&assume, &session] {
+        run.assert_success();
+        let values = eval_in_bash(&sandbox, run.stdout_str());
+        let expected = [
+            creds.access_key_id.as_bytes(),
+            creds.secret_access_key.as_bytes(),
+            creds.session_token.as_bytes(),
+            creds.expiration.as_bytes(),
+        ];
+        assert_eq!(values.len(), 4, "{}", run.describe());
+        for (got, want) in values.iter().zip(expected) {
+            assert_eq!(
+                String::from_utf8_lossy(got),
+                String::from_utf8_lossy(want),
+                "a value changed on its way through aws-auth and bash\n{}",
+                run.describe()
+            );
+        }
+    }
+    let actions: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.action().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(actions, ["AssumeRole", "GetSessionToken"]);
+    assert!(
+        !marker.exists(),
+        "something in the credentials ran: {} exists",
+        marker.display()
+    );
+}
+
+#[test]
+fn access_denied_after_a_success_names_the_role_and_the_permission() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::start(vec![
+        Reply::Credentials(FakeCredentials::plain()),
+        Reply::access_denied("Denied by the hostile test server."),
+    ]);
+    let role = role_arn("denied-role");
+
+    let first = run(with_mfa_role(&mut against(&server, &sandbox), &role));
+    first.assert_success();
+    assert!(
+        first
+            .stdout_str()
+            .contains("export AWS_ACCESS_KEY_ID='ASIAHOSTILEEXAMPLE01'\n"),
+        "{}",
+        first.describe()
+    );
+
+    let second = run(with_mfa_role(&mut against(&server, &sandbox), &role));
+    assert_clean_sts_failure(&second, "AssumeRole");
+    for needed in [role.as_str(), "sts:AssumeRole", "AccessDenied"] {
+        assert!(
+            second.stderr.contains(needed),
+            "the error must mention {needed}\n{}",
+            second.describe()
+        );
+    }
+    assert_eq!(
+        server.request_count(),
+        2,
+        "a refused MFA call is never retried"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
+    let server = HostileSts::always(Reply::Hang);
+    let bound = Duration::from_secs(15);
+    // Both kinds of call at once: one carries an MFA code, the other is retried.
+    let (mfa, plain) = std::thread::scope(|scope| {
+        let mfa = scope.spawn(|| {
+            let sandbox = Sandbox::new();
+            let mut cmd = against(&server, &sandbox);
+            with_mfa_role(&mut cmd, &role_arn("hang-role")).args(["--timeout", "3"]);
+            run_limited(&mut cmd, Duration::from_secs(60))
+        });
+        let sandbox = Sandbox::new();
+        let plain = run_limited(
+            against(&server, &sandbox).args(["--timeout", "3"]),
+            Duration::from_secs(60),
+        );
+        (mfa.join().expect("the MFA run"), plain)
+    });
+    for (run, operation) in [(&mfa, "AssumeRole"), (&plain, "GetSessionToken")] {
+        assert_clean_sts_failure(run, operation);
+        assert!(
+            run.elapsed < bound,
+            "took {:?} with --timeout 3\n{}",
+            run.elapsed,
+            run.describe()
+        );
+        assert!(
+            run.elapsed >= Duration::from_secs(2),
+            "gave up before the timeout: {:?}\n{}",
+            run.elapsed,
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("--timeout"),
+            "a timeout should say how to wait longer\n{}",
+            run.describe()
+        );
+    }
+    assert!(server.request_count() >= 2);
+}
+
+#[test]
+fn an_answer_that_is_not_xml_is_a_clean_error() {
+    let sandbox = Sandbox::new();
+    let body = "HOSTILE <<< this is not xml >>> &&& \u{1b}[31m";
+    let server = HostileSts::always(Reply::not_xml(body));
+    for (operation, args) in [
+        (
+            "AssumeRole",
+            vec![
+                "--serial-number",
+                SERIAL_NUMBER,
+                "--token-code",
+                TOKEN_CODE,
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/not-xml",
+            ],
+        ),
+        (
+            "GetSessionToken",
+            vec!["--serial-number", SERIAL_NUMBER, "--token-code", TOKEN_CODE],
+        ),
+    ] {
+        let run = run(against(&server, &sandbox).args(args));
+        assert_clean_sts_failure(&run, operation);
+        assert!(
+            !run.stderr.contains("HOSTILE") && !run.stderr.contains('\u{1b}'),
+            "the body (or its escape sequence) reached the terminal\n{}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn server_errors_are_retried_only_when_no_mfa_code_is_sent() {
+    let role = role_arn("flaky-role");
+    let cases: [(&str, Vec<&str>, usize); 4] = [
+        (
+            "AssumeRole",
+            vec![
+                "--serial-number",
+                SERIAL_NUMBER,
+                "--token-code",
+                TOKEN_CODE,
+                "--role-arn",
+                &role,
+            ],
+            1,
+        ),
+        (
+            "GetSessionToken",
+            vec!["--serial-number", SERIAL_NUMBER, "--token-code", TOKEN_CODE],
+            1,
+        ),
+        ("AssumeRole", vec!["--role-arn", &role], 3),
+        ("GetSessionToken", vec![], 3),
+    ];
+    let handles: Vec<_> = cases
+        .into_iter()
+        .map(|(operation, args, attempts)| {
+            let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+            std::thread::spawn(move || {
+                let sandbox = Sandbox::new();
+                let server = HostileSts::always(Reply::internal_failure());
+                let run = run(against(&server, &sandbox).args(&args));
+                assert_clean_sts_failure(&run, operation);
+                let requests = server.requests();
+                assert_eq!(
+                    requests.len(),
+                    attempts,
+                    "{operation} {args:?}: expected {attempts} request(s)\n{}",
+                    run.describe()
+                );
+                for request in &requests {
+                    assert_eq!(request.action(), Some(operation));
+                    assert_eq!(
+                        request.has_field("TokenCode"),
+                        attempts == 1,
+                        "TokenCode sent iff --token-code given: {}",
+                        request.body
+                    );
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        if let Err(panic) = handle.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}

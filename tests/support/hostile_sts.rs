@@ -1,0 +1,318 @@
+//! A hostile STS on loopback: std TcpListener, one thread per connection, just enough HTTP/1.1
+//! (request head + Content-Length body in, one response out, `Connection: close`). It follows
+//! a script of replies, the n-th request getting the n-th reply and the last one repeating,
+//! and it records every request so a test can count attempts and see what was sent.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// Credentials the fake STS hands out, as raw (unescaped) strings.
+#[derive(Clone, Debug)]
+pub struct FakeCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// As sent on the wire, e.g. `2030-01-02T03:04:05Z`.
+    pub expiration: String,
+}
+
+impl FakeCredentials {
+    pub fn plain() -> Self {
+        FakeCredentials {
+            access_key_id: "ASIAHOSTILEEXAMPLE01".into(),
+            secret_access_key: "hostile/secret+key".into(),
+            session_token: "hostile-session-token==".into(),
+            expiration: "2030-01-02T03:04:05Z".into(),
+        }
+    }
+}
+
+/// What the server does with one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A well-formed AssumeRole or GetSessionToken answer (whichever was asked) with these
+    /// credentials, XML-escaped.
+    Credentials(FakeCredentials),
+    /// An STS error document (`<ErrorResponse>`) with this HTTP status.
+    Error {
+        status: u16,
+        kind: &'static str,
+        code: &'static str,
+        message: String,
+    },
+    /// Any status and body, verbatim.
+    Raw {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+    },
+    /// Read the request, then never answer (the connection stays open until the server drops).
+    Hang,
+}
+
+impl Reply {
+    pub fn access_denied(message: &str) -> Reply {
+        Reply::Error {
+            status: 403,
+            kind: "Sender",
+            code: "AccessDenied",
+            message: message.into(),
+        }
+    }
+
+    pub fn internal_failure() -> Reply {
+        Reply::Error {
+            status: 500,
+            kind: "Receiver",
+            code: "InternalFailure",
+            message: "The hostile test server always fails.".into(),
+        }
+    }
+
+    pub fn not_xml(body: &str) -> Reply {
+        Reply::Raw {
+            status: 200,
+            content_type: "text/xml",
+            body: body.into(),
+        }
+    }
+}
+
+/// One request as received.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    /// The form-encoded body (`Action=AssumeRole&...`).
+    pub body: String,
+}
+
+impl Request {
+    /// The `Action` form field.
+    pub fn action(&self) -> Option<&str> {
+        self.body
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("Action="))
+    }
+
+    pub fn has_field(&self, name: &str) -> bool {
+        self.body
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+    }
+}
+
+struct Shared {
+    script: Vec<Reply>,
+    requests: Mutex<Vec<Request>>,
+    /// Connections kept open by `Reply::Hang`.
+    held: Mutex<Vec<TcpStream>>,
+    stop: AtomicBool,
+}
+
+pub struct HostileSts {
+    port: u16,
+    shared: Arc<Shared>,
+}
+
+impl HostileSts {
+    /// Starts serving `script` on a free loopback port. The script must not be empty.
+    pub fn start(script: Vec<Reply>) -> HostileSts {
+        assert!(!script.is_empty(), "a hostile STS needs at least one reply");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        let shared = Arc::new(Shared {
+            script,
+            requests: Mutex::new(Vec::new()),
+            held: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let accept_shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accept_shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&accept_shared);
+                thread::spawn(move || serve(stream, &shared));
+            }
+        });
+        HostileSts { port, shared }
+    }
+
+    /// Always the same reply.
+    pub fn always(reply: Reply) -> HostileSts {
+        Self::start(vec![reply])
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.shared.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for HostileSts {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        self.shared.held.lock().unwrap().clear();
+    }
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Some(request) = read_request(&stream) else {
+        return;
+    };
+    let reply = {
+        let mut requests = shared.requests.lock().unwrap();
+        let n = requests.len();
+        let reply = shared.script[n.min(shared.script.len() - 1)].clone();
+        requests.push(request.clone());
+        reply
+    };
+    let (status, content_type, body) = match reply {
+        Reply::Hang => {
+            shared.held.lock().unwrap().push(stream);
+            return;
+        }
+        Reply::Credentials(creds) => (200, "text/xml", credentials_body(&request, &creds)),
+        Reply::Error {
+            status,
+            kind,
+            code,
+            message,
+        } => (status, "text/xml", error_body(kind, code, &message)),
+        Reply::Raw {
+            status,
+            content_type,
+            body,
+        } => (status, content_type, body),
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         x-amzn-RequestId: 11111111-2222-3333-4444-555555555555\r\nConnection: close\r\n\r\n",
+        reason(status),
+        body.len()
+    );
+    let mut stream = stream;
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let header = line.trim_end_matches(['\r', '\n']);
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Whatever",
+    }
+}
+
+/// XML character data: markup characters as entities, CR as a character reference (a raw
+/// one would be normalised to LF by any XML parser).
+pub fn xml_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn credentials_body(request: &Request, creds: &FakeCredentials) -> String {
+    let action = request.action().unwrap_or("GetSessionToken");
+    let assumed_user = if action == "AssumeRole" {
+        "<AssumedRoleUser><AssumedRoleId>AROAHOSTILE:session</AssumedRoleId>\
+         <Arn>arn:aws:sts::123456789012:assumed-role/hostile/session</Arn></AssumedRoleUser>"
+    } else {
+        ""
+    };
+    format!(
+        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n\
+         <{action}Result>\n\
+         <Credentials>\n\
+         <AccessKeyId>{}</AccessKeyId>\n\
+         <SecretAccessKey>{}</SecretAccessKey>\n\
+         <SessionToken>{}</SessionToken>\n\
+         <Expiration>{}</Expiration>\n\
+         </Credentials>\n\
+         {assumed_user}\n\
+         </{action}Result>\n\
+         <ResponseMetadata><RequestId>11111111-2222-3333-4444-555555555555</RequestId></ResponseMetadata>\n\
+         </{action}Response>\n",
+        xml_escape(&creds.access_key_id),
+        xml_escape(&creds.secret_access_key),
+        xml_escape(&creds.session_token),
+        xml_escape(&creds.expiration),
+    )
+}
+
+fn error_body(kind: &str, code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n\
+         <Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error>\n\
+         <RequestId>11111111-2222-3333-4444-555555555555</RequestId>\n\
+         </ErrorResponse>\n",
+        xml_escape(message)
+    )
+}
