@@ -191,25 +191,46 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_and_every_value_is_valid() {
-        let example = Profiles::parse(include_str!("../profiles.example.toml"), Path::new("profiles.example.toml")).unwrap();
+        let example = Profiles::parse(
+            include_str!("../profiles.example.toml"),
+            Path::new("profiles.example.toml"),
+        )
+        .unwrap();
         assert!(example.profiles.contains_key("ops") && example.profiles.contains_key("work"));
         let schemes = crate::backend::spec::Specs::load(None).unwrap().schemes();
         for raw in example.profiles.values() {
-            for value in [&raw.access_key_id, &raw.secret_access_key, &raw.mfa_serial, &raw.role_arn, &raw.mfa_code, &raw.region]
-                .into_iter()
-                .flatten()
+            for value in [
+                &raw.access_key_id,
+                &raw.secret_access_key,
+                &raw.mfa_serial,
+                &raw.role_arn,
+                &raw.mfa_code,
+                &raw.region,
+            ]
+            .into_iter()
+            .flatten()
             {
                 crate::reference::parse(value, &schemes).unwrap();
             }
         }
         // The commented examples are valid references too.
         for line in include_str!("../profiles.example.toml").lines() {
-            if let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(" = \"")) {
-                if ["access_key_id", "secret_access_key", "mfa_serial", "role_arn", "mfa_code"].contains(&key) {
+            if let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(" = \""))
+            {
+                if [
+                    "access_key_id",
+                    "secret_access_key",
+                    "mfa_serial",
+                    "role_arn",
+                    "mfa_code",
+                ]
+                .contains(&key)
+                {
                     let value = value.split('"').next().unwrap();
                     let mut schemes = schemes.clone();
                     schemes.push("bw".into());
-                    crate::reference::parse(value, &schemes).unwrap_or_else(|e| panic!("{line}: {e}"));
+                    crate::reference::parse(value, &schemes)
+                        .unwrap_or_else(|e| panic!("{line}: {e}"));
                 }
             }
         }

@@ -264,7 +264,17 @@ pub fn apply(
         validate::role_arn(&role_arn).map_err(invalid("role_arn"))?;
         flow.role_arn = Some(role_arn);
     }
-    if let Some(code) = take("mfa_code") {
+    // A code without a device is useless: from the default layout it is dropped (the item
+    // may hold a one-time password for something else); set explicitly, it is a mistake.
+    let explicit_code = raw.mfa_code.is_some();
+    if let Some(code) = take("mfa_code").filter(|_| flow.serial_number.is_some() || explicit_code) {
+        if flow.serial_number.is_none() {
+            return Err(field_err(
+                "mfa_code",
+                "is set but there is no MFA device: set mfa_serial too (or pass --serial-number)"
+                    .into(),
+            ));
+        }
         let code = SecretString::from(code.expose_secret().trim());
         validate::token_code(code.expose_secret()).map_err(invalid("mfa_code"))?;
         flow.token_code = Some(code);
@@ -536,6 +546,30 @@ mod tests {
         .to_string();
         assert!(
             msg.contains("profile \"w\", role_duration_seconds: 100 is out of range"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_mfa_code_without_a_device_is_named() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("env:PATH".into()),
+            mfa_code: Some("env:PATH".into()),
+            ..Default::default()
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("profile \"w\", mfa_code") && msg.contains("mfa_serial"),
             "{msg}"
         );
     }
