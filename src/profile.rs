@@ -36,6 +36,9 @@ pub enum ProfileError {
     },
 }
 
+const NO_DEVICE: &str =
+    "is set but there is no MFA device: set mfa_serial too (or pass --serial-number)";
+
 /// One field to fill: where its value comes from, and whether it may be absent
 /// (fields the default layout offers but does not require).
 struct Wanted {
@@ -196,6 +199,9 @@ pub fn apply(
         )?;
     }
     let mfa_possible = flow.serial_number.is_some() || raw.mfa_serial.is_some() || layout.is_some();
+    if raw.mfa_code.is_some() && !mfa_possible {
+        return Err(field_err("mfa_code", NO_DEVICE.into()));
+    }
     if flow.token_code.is_none() && mfa_possible {
         want(
             "mfa_code",
