@@ -6,3 +6,4 @@ mod end_to_end;
 mod hostile_sts;
 mod quoting;
 mod support;
+mod terminal;

@@ -12,7 +12,7 @@ pub mod sandbox;
 pub use hostile_sts::{FakeCredentials, HostileSts, Reply};
 pub use moto::moto;
 pub use process::{Run, run, run_limited, run_with_stdin};
-pub use sandbox::{Sandbox, aws_auth_bin, without_terminal};
+pub use sandbox::{Sandbox, aws_auth_bin, in_terminal, without_terminal};
 
 /// Source keys the tests start from. The secret is distinctive so a leak is easy to spot.
 pub const SOURCE_ACCESS_KEY_ID: &str = "AKIAAWSAUTHSOURCE001";

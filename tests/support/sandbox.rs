@@ -114,3 +114,39 @@ pub fn without_terminal(cmd: &Command) -> Command {
     }
     detached
 }
+
+/// POSIX single quoting, for building a `sh -c` string out of an argv.
+pub fn sh_quote(value: &OsStr) -> String {
+    format!("'{}'", value.to_string_lossy().replace('\'', "'\\''"))
+}
+
+/// The same command run inside a fresh pseudo-terminal (util-linux `script`), which becomes
+/// its controlling terminal: /dev/tty works, and whatever the test writes to stdin is typed
+/// on that terminal. The command's stdout and stderr go to the files given (the terminal
+/// transcript, prompts and echo included, is `script`'s own stdout). Works on commands made
+/// by `Sandbox`.
+pub fn in_terminal(cmd: &Command, stdout_to: &Path, stderr_to: &Path) -> Command {
+    let mut line: Vec<String> = vec![sh_quote(cmd.get_program())];
+    line.extend(cmd.get_args().map(sh_quote));
+    line.push(format!(
+        "> {} 2> {}",
+        sh_quote(stdout_to.as_os_str()),
+        sh_quote(stderr_to.as_os_str())
+    ));
+    let mut terminal = Command::new("script");
+    terminal
+        .args(["--quiet", "--return", "--command"])
+        .arg(line.join(" "))
+        .arg("/dev/null")
+        .env_clear()
+        .stdin(Stdio::null());
+    for (name, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            terminal.env(name, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        terminal.current_dir(dir);
+    }
+    terminal
+}
