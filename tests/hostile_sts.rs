@@ -322,3 +322,56 @@ fn server_errors_are_retried_only_when_no_mfa_code_is_sent() {
         }
     }
 }
+
+#[test]
+fn nothing_listening_is_a_clean_network_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.aws_auth();
+    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
+    with_mfa_role(&mut cmd, &role_arn("unreachable"));
+    let run = run_limited(&mut cmd, Duration::from_secs(60));
+    assert_clean_sts_failure(&run, "AssumeRole");
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "the error must say where it tried\n{}",
+        run.describe()
+    );
+}
+
+/// XML cannot carry a NUL, but a character reference can smuggle one past a lenient parser;
+/// no environment variable can hold it, so aws-auth must refuse rather than truncate.
+#[test]
+fn a_nul_smuggled_into_credentials_is_refused_not_truncated() {
+    let sandbox = Sandbox::new();
+    let body = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+        <GetSessionTokenResult><Credentials>\
+        <AccessKeyId>ASIANULEXAMPLE000001</AccessKeyId>\
+        <SecretAccessKey>secret&#0;tail</SecretAccessKey>\
+        <SessionToken>token</SessionToken>\
+        <Expiration>2030-01-02T03:04:05Z</Expiration>\
+        </Credentials></GetSessionTokenResult></GetSessionTokenResponse>";
+    let server = HostileSts::always(Reply::Raw {
+        status: 200,
+        content_type: "text/xml",
+        body: body.into(),
+    });
+    let run = run(against(&server, &sandbox).args([
+        "--serial-number",
+        SERIAL_NUMBER,
+        "--token-code",
+        TOKEN_CODE,
+    ]));
+    run.assert_failure(1);
+    assert!(
+        run.stderr.contains("AWS_SECRET_ACCESS_KEY") && run.stderr.contains("NUL"),
+        "the error must say which value and why\n{}",
+        run.describe()
+    );
+    assert!(!run.stderr.contains("tail"), "{}", run.describe());
+}
