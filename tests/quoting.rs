@@ -341,6 +341,22 @@ fn shrink(
     (best, why)
 }
 
+/// The index of the rendering that creates `marker`, by bisection (one shell run per step).
+fn which_ran(sandbox: &Sandbox, shell: &str, renderings: &[String], marker: &Path) -> usize {
+    let (mut lo, mut hi) = (0, renderings.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        evaluate(sandbox, shell, &renderings[lo..mid]);
+        if marker.exists() {
+            let _ = std::fs::remove_file(marker);
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    lo
+}
+
 /// Renders CASES random cases for `shell`, evaluates them all in one process, and reports the
 /// first case that did not come back exactly (shrunk), with the seed to replay it.
 fn check_shell(shell: &str) {
@@ -369,8 +385,8 @@ fn check_shell(shell: &str) {
     let failing = failing.or_else(|| {
         ran.then(|| {
             (
-                0,
-                "the marker file was created: something in some value ran".to_owned(),
+                which_ran(&sandbox, shell, &renderings, &marker),
+                "the marker file was created: something in the value ran".to_owned(),
             )
         })
     });
