@@ -10,17 +10,25 @@ use std::sync::mpsc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// The stores to try, in order.
-fn entries(service: &str, account: &str) -> Result<Vec<(&'static str, Entry)>, KeyringError> {
+/// The stores to try, in order. Reads match on service and username alone (as
+/// `secret-tool lookup` does); writes go to the default collection.
+fn entries(
+    service: &str,
+    account: &str,
+    write: bool,
+) -> Result<Vec<(&'static str, Entry)>, KeyringError> {
     #[cfg(target_os = "linux")]
     {
         use keyring::keyutils::KeyutilsCredential;
         use keyring::secret_service::SsCredential;
+        let secret_service = if write {
+            SsCredential::new_with_target(None, service, account)?
+        } else {
+            SsCredential::new_with_no_target(service, account)?
+        };
         let mut stores = vec![(
             "Secret Service",
-            Entry::new_with_credential(Box::new(SsCredential::new_with_no_target(
-                service, account,
-            )?)),
+            Entry::new_with_credential(Box::new(secret_service)),
         )];
         if let Ok(keyutils) = KeyutilsCredential::new_with_target(None, service, account) {
             stores.push((
@@ -32,6 +40,7 @@ fn entries(service: &str, account: &str) -> Result<Vec<(&'static str, Entry)>, K
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = write;
         Ok(vec![("OS keyring", Entry::new(service, account)?)])
     }
 }
@@ -49,7 +58,8 @@ fn describe(error: &KeyringError) -> String {
 }
 
 fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchErrorKind> {
-    let stores = entries(service, account).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let stores =
+        entries(service, account, false).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
     let mut unreachable = Vec::new();
     for (store, entry) in &stores {
         match entry.get_password() {
@@ -107,7 +117,8 @@ pub fn set(
     account: &str,
     secret: &SecretString,
 ) -> Result<&'static str, FetchErrorKind> {
-    let stores = entries(service, account).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let stores =
+        entries(service, account, true).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
     let mut problems = Vec::new();
     for (store, entry) in &stores {
         match entry.set_password(secret.expose_secret()) {
