@@ -215,23 +215,20 @@ mod tests {
         }
         // The commented examples are valid references too.
         for line in include_str!("../profiles.example.toml").lines() {
+            const KEYS: [&str; 5] = [
+                "access_key_id",
+                "secret_access_key",
+                "mfa_serial",
+                "role_arn",
+                "mfa_code",
+            ];
             if let Some((key, value)) = line.strip_prefix("# ").and_then(|l| l.split_once(" = \""))
+                && KEYS.contains(&key)
             {
-                if [
-                    "access_key_id",
-                    "secret_access_key",
-                    "mfa_serial",
-                    "role_arn",
-                    "mfa_code",
-                ]
-                .contains(&key)
-                {
-                    let value = value.split('"').next().unwrap();
-                    let mut schemes = schemes.clone();
-                    schemes.push("bw".into());
-                    crate::reference::parse(value, &schemes)
-                        .unwrap_or_else(|e| panic!("{line}: {e}"));
-                }
+                let value = value.split('"').next().unwrap();
+                let mut schemes = schemes.clone();
+                schemes.push("bw".into());
+                crate::reference::parse(value, &schemes).unwrap_or_else(|e| panic!("{line}: {e}"));
             }
         }
     }
