@@ -4,6 +4,7 @@
 mod cli_errors;
 mod end_to_end;
 mod hostile_sts;
+mod profiles;
 mod quoting;
 mod support;
 mod terminal;

@@ -44,3 +44,9 @@ pub fn split_nul(bytes: &[u8]) -> Vec<Vec<u8>> {
     }
     fields
 }
+
+pub mod fakes;
+pub mod pass_store;
+pub mod profile_kit;
+pub mod secret_service;
+pub mod sts_form;
