@@ -105,13 +105,13 @@ pub fn check(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), Error> {
 /// Each given value on its own: formats and ranges.
 pub fn check_values(flow: &FlowArgs) -> Result<(), Error> {
     if let Some(serial) = &flow.serial_number {
-        validate::serial_number(serial)?;
+        validate::serial_number(serial).map_err(|e| e.flag("--serial-number"))?;
     }
     if let Some(code) = &flow.token_code {
-        validate::token_code(code.expose_secret())?;
+        validate::token_code(code.expose_secret()).map_err(|e| e.flag("--token-code"))?;
     }
     if let Some(role_arn) = &flow.role_arn {
-        validate::role_arn(role_arn)?;
+        validate::role_arn(role_arn).map_err(|e| e.flag("--role-arn"))?;
     }
     if let Some(seconds) = flow.role_duration_seconds {
         validate::duration(
@@ -130,13 +130,13 @@ pub fn check_values(flow: &FlowArgs) -> Result<(), Error> {
         )?;
     }
     if let Some(name) = &flow.role_session_name {
-        validate::session_name(name)?;
+        validate::session_name(name).map_err(|e| e.flag("--role-session-name"))?;
     }
     if let Some(id) = &flow.external_id {
-        validate::external_id(id)?;
+        validate::external_id(id).map_err(|e| e.flag("--external-id"))?;
     }
     if let Some(region) = &flow.region {
-        validate::region(region)?;
+        validate::region(region).map_err(|e| e.flag("--region"))?;
     }
     Ok(())
 }

@@ -8,20 +8,36 @@ use std::fmt;
 pub struct ValidationError {
     pub field: &'static str,
     pub problem: String,
+    /// The command-line flag the value came from, when it did.
+    pub flag: Option<&'static str>,
 }
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.problem)
+        match self.flag {
+            Some(flag) => write!(f, "{flag} ({}): {}", self.field, self.problem),
+            None => write!(f, "{}: {}", self.field, self.problem),
+        }
     }
 }
 
 impl std::error::Error for ValidationError {}
 
+impl ValidationError {
+    /// Names the command-line flag the value came from: `--token-code (MFA token code)`.
+    pub fn flag(self, flag: &'static str) -> ValidationError {
+        ValidationError {
+            flag: Some(flag),
+            ..self
+        }
+    }
+}
+
 fn reject(field: &'static str, problem: impl Into<String>) -> ValidationError {
     ValidationError {
         field,
         problem: problem.into(),
+        flag: None,
     }
 }
 
