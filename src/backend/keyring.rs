@@ -57,46 +57,50 @@ fn describe(error: &KeyringError) -> String {
     }
 }
 
-fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchErrorKind> {
-    let stores =
-        entries(service, account, false).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+/// Runs `op` on each store in turn: an unreachable store (no D-Bus, no daemon) passes to
+/// the next; any other answer is final.
+fn first_reachable<T>(
+    stores: &[(&'static str, Entry)],
+    op: impl Fn(&Entry) -> Result<T, KeyringError>,
+    fail: impl Fn(&'static str, KeyringError) -> FetchErrorKind,
+) -> Result<(&'static str, T), FetchErrorKind> {
     let mut unreachable = Vec::new();
-    for (store, entry) in &stores {
-        match entry.get_password() {
-            Ok(secret) => {
-                let secret = Zeroizing::new(secret);
-                return Ok(SecretString::from(secret.as_str()));
-            }
-            Err(KeyringError::NoEntry) => {
-                return Err(FetchErrorKind::NotFound(format!(
-                    "no {store} item with service \"{service}\" and username \"{account}\" (store one with: \
-                     secret-tool store --label=aws-auth service {service} username {account})"
-                )));
-            }
-            Err(KeyringError::NoStorageAccess(e)) => {
-                return Err(FetchErrorKind::NotSignedIn(format!(
-                    "the {store} refused access (is it locked?): {}",
-                    crate::sts::clean_server_text(&e.to_string())
-                )));
-            }
-            Err(KeyringError::PlatformFailure(e)) => {
-                unreachable.push(format!(
-                    "{store}: {}",
-                    crate::sts::clean_server_text(&e.to_string())
-                ));
-            }
-            Err(other) => {
-                return Err(FetchErrorKind::Failed(format!(
-                    "{store}: {}",
-                    describe(&other)
-                )));
-            }
+    for (store, entry) in stores {
+        match op(entry) {
+            Ok(value) => return Ok((store, value)),
+            Err(KeyringError::PlatformFailure(e)) => unreachable.push(format!(
+                "{store}: {}",
+                crate::sts::clean_server_text(&e.to_string())
+            )),
+            Err(other) => return Err(fail(store, other)),
         }
     }
     Err(FetchErrorKind::Failed(format!(
         "no keyring store is reachable ({})",
         unreachable.join("; ")
     )))
+}
+
+fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchErrorKind> {
+    let stores =
+        entries(service, account, false).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let fail = |store: &str, error: KeyringError| match error {
+        KeyringError::NoEntry => FetchErrorKind::NotFound(format!(
+            "no {store} item with service \"{service}\" and username \"{account}\" (store one with: \
+             secret-tool store --label=aws-auth service {service} username {account})"
+        )),
+        KeyringError::NoStorageAccess(e) => FetchErrorKind::NotSignedIn(format!(
+            "the {store} refused access (is it locked?): {}",
+            crate::sts::clean_server_text(&e.to_string())
+        )),
+        other => FetchErrorKind::Failed(format!("{store}: {}", describe(&other))),
+    };
+    let (_, secret) = first_reachable(
+        &stores,
+        |entry| entry.get_password().map(Zeroizing::new),
+        fail,
+    )?;
+    Ok(SecretString::from(secret.as_str()))
 }
 
 /// Reads one secret, bounded in time (a D-Bus call can wait on an unlock prompt forever).
@@ -119,24 +123,13 @@ pub fn set(
 ) -> Result<&'static str, FetchErrorKind> {
     let stores =
         entries(service, account, true).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
-    let mut problems = Vec::new();
-    for (store, entry) in &stores {
-        match entry.set_password(secret.expose_secret()) {
-            Ok(()) => return Ok(store),
-            Err(KeyringError::PlatformFailure(e)) => problems.push(format!(
-                "{store}: {}",
-                crate::sts::clean_server_text(&e.to_string())
-            )),
-            Err(other) => {
-                return Err(FetchErrorKind::Failed(format!(
-                    "{store}: {}",
-                    describe(&other)
-                )));
-            }
-        }
-    }
-    Err(FetchErrorKind::Failed(format!(
-        "no keyring store is reachable ({})",
-        problems.join("; ")
-    )))
+    let fail = |store: &str, error: KeyringError| {
+        FetchErrorKind::Failed(format!("{store}: {}", describe(&error)))
+    };
+    let (store, ()) = first_reachable(
+        &stores,
+        |entry| entry.set_password(secret.expose_secret()),
+        fail,
+    )?;
+    Ok(store)
 }
