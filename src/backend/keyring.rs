@@ -85,9 +85,13 @@ fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchError
     let stores =
         entries(service, account, false).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
     let fail = |store: &str, error: KeyringError| match error {
-        KeyringError::NoEntry => FetchErrorKind::NotFound(format!(
+        KeyringError::NoEntry if store == "Secret Service" => FetchErrorKind::NotFound(format!(
             "no {store} item with service \"{service}\" and username \"{account}\" (store one with: \
              secret-tool store --label=aws-auth service {service} username {account})"
+        )),
+        KeyringError::NoEntry => FetchErrorKind::NotFound(format!(
+            "no Secret Service is reachable (is a D-Bus session with a keyring daemon running?), \
+             and the {store} has no key for service \"{service}\" and username \"{account}\""
         )),
         KeyringError::NoStorageAccess(e) => FetchErrorKind::NotSignedIn(format!(
             "the {store} refused access (is it locked?): {}",
