@@ -463,6 +463,12 @@ fn hangs(profile: &str) {
     );
     assert!(run.elapsed >= Duration::from_secs(2), "{}", run.describe());
     assert!(run.elapsed < Duration::from_secs(15), "{}", run.describe());
+    // The profile's references hang together, not one after another (lpass: four fields).
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "references must be fetched concurrently\n{}",
+        run.describe()
+    );
 }
 
 #[test]

@@ -1,0 +1,198 @@
+//! `keyring:` against a real Secret Service: gnome-keyring in its own `dbus-run-session`.
+//! Items written by `secret-tool` are read by aws-auth, items written by `aws-auth add` are
+//! read by `secret-tool`, and the keyring default layout is a whole profile.
+
+use crate::support::profile_kit::*;
+use crate::support::secret_service::SecretService;
+use crate::support::sts_form::{form_field, signing_key_id};
+use crate::support::*;
+use std::time::Duration;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/keyring-role";
+
+fn with_bus(kit: &Kit, service: &SecretService, profile: &str, args: &[&str]) -> Run {
+    run(service.env(&mut kit.profile(profile, args)))
+}
+
+#[test]
+fn keyring_references_read_items_stored_by_secret_tool() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    secrets.store(&kit.sandbox, "aws-test", "work/id", SOURCE_ACCESS_KEY_ID);
+    secrets.store(
+        &kit.sandbox,
+        "aws-test",
+        "work/secret",
+        SOURCE_SECRET_ACCESS_KEY,
+    );
+    secrets.store(&kit.sandbox, "aws-test", "work/seed", TOTP_SEED);
+    kit.profiles(&format!(
+        r#"
+[profiles.kr]
+access_key_id = "keyring:aws-test/work/id"
+secret_access_key = "keyring:aws-test/work/secret"
+mfa_serial = "{SERIAL_NUMBER}"
+mfa_code = "totp:keyring:aws-test/work/seed"
+role_arn = "{ROLE}"
+"#
+    ));
+    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
+    let out = run(&mut without_terminal(
+        secrets.env(&mut kit.profile("kr", &[])),
+    ));
+    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
+    out.assert_success();
+    let request = kit.only_request();
+    assert_eq!(form_field(&request, "RoleArn").as_deref(), Some(ROLE));
+    assert_eq!(
+        form_field(&request, "SerialNumber").as_deref(),
+        Some(SERIAL_NUMBER)
+    );
+    assert_eq!(
+        signing_key_id(&request).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+    let code = form_field(&request, "TokenCode").unwrap_or_default();
+    assert!(
+        code == before || code == after,
+        "sent {code}, oathtool {before}/{after}"
+    );
+    assert!(kit.fakes.log().is_empty(), "keyring: runs no program");
+}
+
+#[test]
+fn add_with_the_keyring_backend_stores_items_secret_tool_reads_and_the_profile_works() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    let keys = format!("{SOURCE_ACCESS_KEY_ID}\n{SOURCE_SECRET_ACCESS_KEY}\n");
+    let mut add = kit.aws_auth();
+    secrets
+        .env(&mut add)
+        .args(["add", "--profile", "k", "--backend", "keyring"])
+        .args(["--serial-number", SERIAL_NUMBER, "--role-arn", ROLE]);
+    let added = run_with_stdin(&mut add, keys.as_bytes(), Duration::from_secs(60));
+    added.assert_success();
+    assert!(added.stdout.is_empty(), "{}", added.describe());
+    assert_absent(&added.stderr, &[SOURCE_SECRET_ACCESS_KEY], "add's messages");
+    assert!(
+        added.stderr.contains("Secret Service"),
+        "the keys must go to the Secret Service, not a fallback\n{}",
+        added.describe()
+    );
+    assert_eq!(
+        secrets
+            .lookup(&kit.sandbox, "aws-auth", "k/secret_access_key")
+            .as_deref(),
+        Some(SOURCE_SECRET_ACCESS_KEY)
+    );
+    assert_eq!(
+        secrets
+            .lookup(&kit.sandbox, "aws-auth", "k/access_key_id")
+            .as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+    let toml = std::fs::read_to_string(kit.sandbox.path("home/.config/aws-auth/profiles.toml"))
+        .expect("add wrote the profiles file");
+    assert!(
+        toml.contains("[profiles.k]") && toml.contains("backend = \"keyring\""),
+        "{toml}"
+    );
+    assert_absent(&toml, &[SOURCE_SECRET_ACCESS_KEY], "profiles.toml");
+
+    with_bus(&kit, &secrets, "k", &["--token-code", TOKEN_CODE]).assert_success();
+    let request = kit.only_request();
+    assert_eq!(form_field(&request, "RoleArn").as_deref(), Some(ROLE));
+    assert_eq!(
+        form_field(&request, "SerialNumber").as_deref(),
+        Some(SERIAL_NUMBER)
+    );
+    assert_eq!(
+        signing_key_id(&request).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+}
+
+fn keyring_layout(kit: &Kit, secrets: &SecretService, profile: &str, seed: &str) {
+    for (account, value) in [
+        ("access_key_id", SOURCE_ACCESS_KEY_ID),
+        ("secret_access_key", SOURCE_SECRET_ACCESS_KEY),
+        ("mfa_serial", SERIAL_NUMBER),
+        ("role_arn", ROLE),
+        ("totp_seed", seed),
+    ] {
+        secrets.store(
+            &kit.sandbox,
+            "aws-auth",
+            &format!("{profile}/{account}"),
+            value,
+        );
+    }
+    kit.profiles(&format!("[profiles.{profile}]\nbackend = \"keyring\"\n"));
+}
+
+#[test]
+fn keyring_default_layout_is_a_whole_profile() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    keyring_layout(&kit, &secrets, "kd", &otpauth_line());
+    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
+    let out = run(&mut without_terminal(
+        secrets.env(&mut kit.profile("kd", &[])),
+    ));
+    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
+    out.assert_success();
+    let request = kit.only_request();
+    assert_eq!(form_field(&request, "RoleArn").as_deref(), Some(ROLE));
+    assert_eq!(
+        form_field(&request, "SerialNumber").as_deref(),
+        Some(SERIAL_NUMBER)
+    );
+    let code = form_field(&request, "TokenCode").unwrap_or_default();
+    assert!(
+        code == before || code == after,
+        "sent {code}, oathtool {before}/{after}"
+    );
+}
+
+/// README: the keyring layout keeps "`PROFILE/totp_seed`", a seed; `totp:` accepts "an
+/// otpauth:// URI or a bare base32 seed". src/profile.rs drops a default-layout mfa_code whose
+/// text has no `otpauth://` line, so a bare seed there is ignored and aws-auth asks the terminal.
+#[test]
+fn bug_keyring_default_layout_ignores_a_bare_totp_seed() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    keyring_layout(&kit, &secrets, "kb", TOTP_SEED);
+    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
+    let out = run(&mut without_terminal(
+        secrets.env(&mut kit.profile("kb", &[])),
+    ));
+    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
+    out.assert_success();
+    let code = form_field(&kit.only_request(), "TokenCode").unwrap_or_default();
+    assert!(
+        code == before || code == after,
+        "sent {code}, oathtool {before}/{after}"
+    );
+}
+
+#[test]
+fn keyring_missing_item_is_no_such_entry_and_says_how_to_store_one() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    kit.profiles(
+        "[profiles.km]\naccess_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"keyring:aws-test/nobody\"\n",
+    );
+    let out = with_bus(&kit, &secrets, "km", &[]);
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "profile \"km\"",
+            "secret_access_key",
+            "keyring:aws-test/nobody",
+            "no such entry",
+            "secret-tool store",
+        ],
+    );
+    assert_eq!(kit.sts.request_count(), 0);
+}
