@@ -671,3 +671,25 @@ mfa_code = "env:AWS_AUTH_TEST_CODE"
         assert_absent(&run.stderr, &secrets, "stderr");
     }
 }
+
+/// `aws-auth add --help`: "--force  Replace existing keys in the backend". For pass,
+/// src/add.rs checks the entry's .gpg file; gopass has no `entry_file`, and its write argv is
+/// `insert -f`, so an existing gopass entry (here a user's own, with other data in it) is
+/// replaced without --force and its contents are lost.
+#[test]
+fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
+    let kit = Kit::new();
+    let existing = "the user's own secret\nkeep: this line\n";
+    kit.fakes.gopass_entry("aws-auth/existing", existing);
+    let keys = format!("{SOURCE_ACCESS_KEY_ID}\n{SOURCE_SECRET_ACCESS_KEY}\n");
+    let mut add = kit.aws_auth();
+    add.args(["add", "--profile", "existing", "--backend", "gopass"]);
+    let out = run_with_stdin(&mut add, keys.as_bytes(), Duration::from_secs(60));
+    assert_eq!(
+        kit.fakes.gopass_entry_text("aws-auth/existing").as_deref(),
+        Some(existing),
+        "the existing entry was replaced without --force\n{}",
+        out.describe()
+    );
+    assert_clear_error(&out, 2, &["aws-auth/existing", "--force"]);
+}

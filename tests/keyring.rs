@@ -196,3 +196,35 @@ fn keyring_missing_item_is_no_such_entry_and_says_how_to_store_one() {
     );
     assert_eq!(kit.sts.request_count(), 0);
 }
+
+/// As for gopass: without --force, `aws-auth add --backend keyring` must not replace keys the
+/// keyring already holds for the profile (src/add.rs checks only profiles.toml, then
+/// `keyring::set` overwrites).
+#[test]
+fn bug_add_without_force_overwrites_existing_keyring_items() {
+    let kit = Kit::new();
+    let secrets = SecretService::start(&kit.sandbox);
+    let old_secret = "wJalrXUtnFEMI/OlderKeyStillInUse";
+    secrets.store(
+        &kit.sandbox,
+        "aws-auth",
+        "k/access_key_id",
+        "AKIAOLDERKEYINUSE001",
+    );
+    secrets.store(&kit.sandbox, "aws-auth", "k/secret_access_key", old_secret);
+    let keys = format!("{SOURCE_ACCESS_KEY_ID}\n{SOURCE_SECRET_ACCESS_KEY}\n");
+    let mut add = kit.aws_auth();
+    secrets
+        .env(&mut add)
+        .args(["add", "--profile", "k", "--backend", "keyring"]);
+    let out = run_with_stdin(&mut add, keys.as_bytes(), Duration::from_secs(60));
+    assert_eq!(
+        secrets
+            .lookup(&kit.sandbox, "aws-auth", "k/secret_access_key")
+            .as_deref(),
+        Some(old_secret),
+        "the existing keyring item was replaced without --force\n{}",
+        out.describe()
+    );
+    assert_clear_error(&out, 2, &["k/secret_access_key", "--force"]);
+}

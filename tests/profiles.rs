@@ -556,3 +556,83 @@ fn flags_override_the_profile_end_to_end() {
         run.describe()
     );
 }
+
+#[test]
+fn flags_override_serial_code_role_and_duration_from_the_profile() {
+    let kit = Kit::with_pass();
+    one_entry(&kit, "ops", Some(OPS_ROLE), true);
+    kit.profiles(
+        "[profiles.ops]\nbackend = \"pass\"\nrole_duration_seconds = 7200\nrole_session_name = \"from-profile\"\n",
+    );
+    let flag_serial = "arn:aws:iam::123456789012:mfa/bob";
+    let flag_role = role_arn("flag-role");
+    run(&mut kit.profile(
+        "ops",
+        &[
+            "--serial-number",
+            flag_serial,
+            "--token-code",
+            TOKEN_CODE,
+            "--role-arn",
+            &flag_role,
+            "--role-duration-seconds",
+            "3600",
+        ],
+    ))
+    .assert_success();
+    let request = kit.only_request();
+    assert_eq!(
+        form_field(&request, "SerialNumber").as_deref(),
+        Some(flag_serial)
+    );
+    assert_eq!(
+        form_field(&request, "TokenCode").as_deref(),
+        Some(TOKEN_CODE),
+        "--token-code beats the entry's otpauth line"
+    );
+    assert_eq!(
+        form_field(&request, "RoleArn").as_deref(),
+        Some(flag_role.as_str())
+    );
+    assert_eq!(
+        form_field(&request, "DurationSeconds").as_deref(),
+        Some("3600")
+    );
+    assert_eq!(
+        form_field(&request, "RoleSessionName").as_deref(),
+        Some("from-profile"),
+        "what no flag overrides still comes from the profile"
+    );
+}
+
+#[test]
+fn profile_durations_are_sent_when_no_flag_overrides_them() {
+    let kit = Kit::with_pass();
+    one_entry(&kit, "ops", Some(OPS_ROLE), false);
+    kit.profiles("[profiles.ops]\nbackend = \"pass\"\nrole_duration_seconds = 7200\n");
+    run(&mut kit.profile("ops", &["--token-code", TOKEN_CODE])).assert_success();
+    let request = kit.only_request();
+    assert_eq!(form_field(&request, "RoleArn").as_deref(), Some(OPS_ROLE));
+    assert_eq!(
+        form_field(&request, "DurationSeconds").as_deref(),
+        Some("7200")
+    );
+}
+
+#[test]
+fn a_literal_secret_key_in_the_file_draws_a_warning_that_does_not_repeat_it() {
+    let kit = Kit::new();
+    let literal = "wJalrXUtnFEMI/LiteralSecretWarnedAbout";
+    kit.profiles(&format!(
+        "[profiles.lit]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{literal}\"\n"
+    ));
+    let out = run(&mut kit.profile("lit", &[]));
+    out.assert_success();
+    assert!(
+        out.stderr.contains("warning") && out.stderr.contains("plain text"),
+        "{}",
+        out.describe()
+    );
+    assert_absent(&out.stderr, &[literal], "the warning");
+    assert_eq!(kit.only_request().action(), Some("GetSessionToken"));
+}
