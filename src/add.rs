@@ -1,8 +1,8 @@
 //! `aws-auth add`: puts a profile's keys into a password manager (through stdin or the
 //! keyring API, never argv) and the profile into profiles.toml.
 
-use crate::backend::spec::Specs;
-use crate::backend::{FetchErrorKind, keyring};
+use crate::backend::spec::{Fields, Specs, fill};
+use crate::backend::{FetchErrorKind, Unit, keyring};
 use crate::cli::AddArgs;
 use crate::config::{self, ConfigError, Profiles};
 use crate::error::Error;
@@ -50,14 +50,60 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
     }
     let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
         .map_err(crate::profile::ProfileError::from)?;
-    let (access_key_id, secret) = read_keys()?;
     let limit = Duration::from_secs(args.timeout);
-    let mut section = format!(
-        "\n[profiles.{name}]\nbackend = {}\n",
-        toml_string(&args.backend)
-    );
-    match args.backend.as_str() {
-        "keyring" => {
+    let backend = args.backend.as_str();
+    let entry = format!("aws-auth/{name}");
+    // Where the keys go, checked before anything is asked or written.
+    let (spec, units) = if backend == "keyring" {
+        let units = ["access_key_id", "secret_access_key"].map(|account| Unit::Keyring {
+            service: "aws-auth".into(),
+            account: format!("{name}/{account}"),
+        });
+        (None, units.to_vec())
+    } else {
+        let spec = specs
+            .get(backend)
+            .filter(|s| s.write.is_some() && s.fields == Fields::Lines)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
+                     in {backend} yourself and reference it in profiles.toml (see profiles.example.toml)"
+                ))
+            })?;
+        (
+            Some(spec),
+            vec![Unit::Command {
+                backend: backend.to_owned(),
+                entry: entry.clone(),
+                field: None,
+            }],
+        )
+    };
+    if !args.force {
+        let mut existing = Vec::new();
+        for unit in &units {
+            if entry_exists(unit, &specs, home.as_deref(), limit)? {
+                existing.push(unit.to_string());
+            }
+        }
+        if !existing.is_empty() {
+            let one = existing.len() == 1;
+            return Err(Error::Usage(format!(
+                "{} already exist{}; pass --force to replace {}",
+                existing.join(" and "),
+                if one { "s" } else { "" },
+                if one { "it" } else { "them" }
+            )));
+        }
+    }
+    let (access_key_id, secret) = read_keys()?;
+    let mut section = format!("\n[profiles.{name}]\nbackend = {}\n", toml_string(backend));
+    let extras = [
+        ("mfa_serial", &args.serial_number),
+        ("role_arn", &args.role_arn),
+    ];
+    match spec {
+        None => {
             let store = |account: &str, value: &SecretString| {
                 keyring::set("aws-auth", &format!("{name}/{account}"), value).map_err(|kind| {
                     Error::Backend(
@@ -71,69 +117,46 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             eprintln!(
                 "aws-auth: stored the keys in the {store_name} (service aws-auth, accounts {name}/access_key_id and {name}/secret_access_key)"
             );
-            for (key, value) in [
-                ("mfa_serial", &args.serial_number),
-                ("role_arn", &args.role_arn),
-            ] {
+            for (key, value) in extras {
                 if let Some(value) = value {
                     section.push_str(&format!("{key} = {}\n", toml_string(value)));
                 }
             }
         }
-        backend => {
-            let spec = specs.get(backend).filter(|s| s.write.is_some() && s.fields == crate::backend::spec::Fields::Lines).ok_or_else(|| {
-                Error::Usage(format!(
-                    "aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
-                     in {backend} yourself and reference it in profiles.toml (see profiles.example.toml)"
-                ))
-            })?;
-            let entry = format!("aws-auth/{name}");
-            if !args.force
-                && spec
-                    .entry_path(&entry, home.as_deref())
-                    .is_some_and(|p| p.exists())
-            {
-                return Err(Error::Usage(format!(
-                    "{backend} already has an entry {entry}; pass --force to replace it"
-                )));
-            }
+        Some(spec) => {
             let mut text = Zeroizing::new(String::with_capacity(512));
             text.push_str(secret.expose_secret());
             text.push_str(&format!("\naws_access_key_id: {access_key_id}\n"));
-            for (key, value) in [
-                ("mfa_serial", &args.serial_number),
-                ("role_arn", &args.role_arn),
-            ] {
+            for (key, value) in extras {
                 if let Some(value) = value {
                     text.push_str(&format!("{key}: {value}\n"));
                 }
             }
-            let write_args = crate::backend::spec::fill(
-                &spec
-                    .write
-                    .as_ref()
-                    .map(|w| w.args.clone())
-                    .unwrap_or_default(),
-                &entry,
-                "",
-            );
-            let done = process::run(&spec.program, &write_args, Some(text.as_bytes()), limit)
-                .map_err(|e| {
-                    let kind = match e {
-                        RunError::NotInstalled { program } => FetchErrorKind::NotInstalled {
-                            program,
-                            install: spec.install.clone(),
-                        },
-                        RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
-                        other => FetchErrorKind::Failed(other.to_string()),
-                    };
-                    Error::Backend(format!("storing {backend}:{entry}"), kind)
-                })?;
+            let template = spec
+                .write
+                .as_ref()
+                .map(|w| w.args.clone())
+                .unwrap_or_default();
+            let stored = format!("storing {backend}:{entry}");
+            let done = process::run(
+                &spec.program,
+                &fill(&template, &entry, ""),
+                Some(text.as_bytes()),
+                limit,
+            )
+            .map_err(|e| {
+                let kind = match e {
+                    RunError::NotInstalled { program } => FetchErrorKind::NotInstalled {
+                        program,
+                        install: spec.install.clone(),
+                    },
+                    RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
+                    other => FetchErrorKind::Failed(other.to_string()),
+                };
+                Error::Backend(stored.clone(), kind)
+            })?;
             if done.code != Some(0) {
-                return Err(Error::Backend(
-                    format!("storing {backend}:{entry}"),
-                    FetchErrorKind::Failed(done.stderr),
-                ));
+                return Err(Error::Backend(stored, FetchErrorKind::Failed(done.stderr)));
             }
             eprintln!("aws-auth: stored the keys in {backend} entry {entry}");
         }
@@ -149,6 +172,30 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
     }
     eprintln!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
     Ok(Zeroizing::new(String::new()))
+}
+
+/// Whether a backend already holds `unit`: found, or not found; any other failure (not
+/// installed, locked) is reported, since writing would fail the same way.
+fn entry_exists(
+    unit: &Unit,
+    specs: &Specs,
+    home: Option<&std::path::Path>,
+    limit: Duration,
+) -> Result<bool, Error> {
+    // A backend whose entries are files (pass) answers without decrypting anything.
+    if let Unit::Command { backend, entry, .. } = unit
+        && let Some(path) = specs.get(backend).and_then(|s| s.entry_path(entry, home))
+    {
+        return Ok(path.exists());
+    }
+    match unit.fetch(specs, home, limit) {
+        Ok(_) => Ok(true),
+        Err(FetchErrorKind::NotFound(_) | FetchErrorKind::NoField(_)) => Ok(false),
+        Err(kind) => Err(Error::Backend(
+            format!("checking for an existing {unit}"),
+            kind,
+        )),
+    }
 }
 
 /// From the terminal when stdin is one, else two lines of stdin.

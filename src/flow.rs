@@ -198,7 +198,7 @@ fn token_code(flow: &FlowArgs, serial: &str) -> Result<SecretString, Error> {
         &format!("MFA code for {serial}: "),
         "the MFA code",
         "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\"), \
-         or keep an otpauth:// line in the profile's pass entry",
+         or keep an otpauth:// line in the profile's pass or gopass entry",
     )?;
     validate::token_code(code.expose_secret())?;
     Ok(code)

@@ -56,6 +56,9 @@ struct Layout {
     mfa_serial: String,
     role_arn: String,
     mfa_code: Option<String>,
+    /// The code comes from reading the whole entry: only an `otpauth://` line in it counts
+    /// (line 1 is the secret key, not a seed). Other layouts name a dedicated field.
+    mfa_code_in_entry: bool,
 }
 
 /// `backend = "pass"` (or gopass, or a user's line-based backend): one entry
@@ -71,6 +74,7 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
                 mfa_serial: format!("{item}/AWS_TOTP_SERIAL_NUMBER"),
                 role_arn: format!("{item}/AWS_ROLE_ARN"),
                 mfa_code: Some(format!("{item}/one-time password?attribute=otp")),
+                mfa_code_in_entry: false,
             })
         }
         "keyring" => {
@@ -81,6 +85,7 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
                 mfa_serial: format!("{base}/mfa_serial"),
                 role_arn: format!("{base}/role_arn"),
                 mfa_code: Some(format!("totp:{base}/totp_seed")),
+                mfa_code_in_entry: false,
             })
         }
         "lpass" => {
@@ -91,6 +96,7 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
                 mfa_serial: format!("{note}#MFA ARN"),
                 role_arn: format!("{note}#Role ARN"),
                 mfa_code: None,
+                mfa_code_in_entry: false,
             })
         }
         name => {
@@ -103,6 +109,7 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
                     mfa_serial: format!("{entry}#mfa_serial"),
                     role_arn: format!("{entry}#role_arn"),
                     mfa_code: Some(format!("totp:{entry}")),
+                    mfa_code_in_entry: true,
                 }
             })
         }
@@ -208,7 +215,7 @@ pub fn apply(
             &raw.mfa_code,
             layout.as_ref().and_then(|l| l.mfa_code.as_ref()),
             false,
-            true,
+            layout.as_ref().is_some_and(|l| l.mfa_code_in_entry),
         )?;
     }
     for (field, own, flag_given) in [

@@ -79,6 +79,25 @@ pub enum Unit {
     Env(String),
 }
 
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unit::Command {
+                backend,
+                entry,
+                field: Some(field),
+            } => write!(f, "{backend}:{entry}#{field}"),
+            Unit::Command {
+                backend,
+                entry,
+                field: None,
+            } => write!(f, "{backend}:{entry}"),
+            Unit::Keyring { service, account } => write!(f, "keyring:{service}/{account}"),
+            Unit::Env(var) => write!(f, "env:{var}"),
+        }
+    }
+}
+
 impl Unit {
     /// The unit a reference is read from.
     pub fn of(reference: &Reference, specs: &Specs) -> Unit {
