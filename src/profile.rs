@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -252,29 +253,55 @@ pub fn apply(
         || access_key_id.len() > 128
         || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
     {
+        // Never echoed: a mistyped reference may have fetched the secret key instead.
+        let looks_secret = access_key_id.len() == 40 && access_key_id.contains(['/', '+']);
         return Err(field_err(
             "access_key_id",
             format!(
-                "{access_key_id:?} is not an access key id (16 to 128 letters and digits, like AKIAIOSFODNN7EXAMPLE)"
+                "the value ({} characters) is not an access key id: expected 16 to 128 letters and digits, like \
+                 AKIAIOSFODNN7EXAMPLE{}",
+                access_key_id.chars().count(),
+                if looks_secret {
+                    "; it looks like a secret access key, so check the reference"
+                } else {
+                    ""
+                }
             ),
         ));
     }
     let secret_access_key = take("secret_access_key")
         .ok_or_else(|| field_err("secret_access_key", "is empty".into()))?;
     let plain = |v: SecretString| v.expose_secret().trim().to_owned();
-    let invalid = |field: &'static str| {
+    // A value fetched from a backend may be a secret put in the wrong place (a reference
+    // missing its #KEY reads line 1, the secret key): errors name its source, never echo it.
+    let sources: HashMap<&'static str, String> = wanted
+        .iter()
+        .filter_map(|w| match &w.value {
+            Value::Ref(r) => Some((w.field, r.to_string())),
+            Value::Literal(_) => None,
+        })
+        .collect();
+    let invalid = |field: &'static str, value: &str| {
+        let hidden = sources
+            .get(field)
+            .map(|source| (Zeroizing::new(value.to_owned()), source.clone()));
         move |e: validate::ValidationError| ProfileError::Field {
             profile: name.to_owned(),
             field,
-            problem: e.problem,
+            problem: match hidden {
+                Some((value, source)) if !value.is_empty() => e
+                    .problem
+                    .replace(value.as_str(), &format!("the value of {source}")),
+                _ => e.problem,
+            },
         }
     };
     if let Some(serial) = take("mfa_serial").map(plain) {
-        validate::serial_number(&serial).map_err(invalid("mfa_serial"))?;
+        validate::serial_number(&serial).map_err(invalid("mfa_serial", &serial))?;
         flow.serial_number = Some(serial);
     }
     if let Some(role_arn) = take("role_arn").map(plain) {
-        validate::role_arn(&role_arn).map_err(invalid("role_arn"))?;
+        validate::role_arn(&role_arn).map_err(invalid("role_arn", &role_arn))?;
         flow.role_arn = Some(role_arn);
     }
     // A code without a device is useless: from the default layout it is dropped (the item
@@ -282,26 +309,23 @@ pub fn apply(
     let explicit_code = raw.mfa_code.is_some();
     if let Some(code) = take("mfa_code").filter(|_| flow.serial_number.is_some() || explicit_code) {
         if flow.serial_number.is_none() {
-            return Err(field_err(
-                "mfa_code",
-                "is set but there is no MFA device: set mfa_serial too (or pass --serial-number)"
-                    .into(),
-            ));
+            return Err(field_err("mfa_code", NO_DEVICE.into()));
         }
         let code = SecretString::from(code.expose_secret().trim());
-        validate::token_code(code.expose_secret()).map_err(invalid("mfa_code"))?;
+        validate::token_code(code.expose_secret())
+            .map_err(invalid("mfa_code", code.expose_secret()))?;
         flow.token_code = Some(code);
     }
     if let Some(v) = take("role_session_name").map(plain) {
-        validate::session_name(&v).map_err(invalid("role_session_name"))?;
+        validate::session_name(&v).map_err(invalid("role_session_name", &v))?;
         flow.role_session_name = Some(v);
     }
     if let Some(v) = take("external_id").map(plain) {
-        validate::external_id(&v).map_err(invalid("external_id"))?;
+        validate::external_id(&v).map_err(invalid("external_id", &v))?;
         flow.external_id = Some(v);
     }
     if let Some(v) = take("region").map(plain) {
-        validate::region(&v).map_err(invalid("region"))?;
+        validate::region(&v).map_err(invalid("region", &v))?;
         flow.region = Some(v);
     }
     if flow.role_duration_seconds.is_none()
@@ -313,7 +337,7 @@ pub fn apply(
             validate::ROLE_DURATION,
             "AssumeRole",
         )
-        .map_err(invalid("role_duration_seconds"))?;
+        .map_err(invalid("role_duration_seconds", ""))?;
         flow.role_duration_seconds = Some(seconds);
     }
     if flow.session_duration_seconds.is_none()
@@ -325,7 +349,7 @@ pub fn apply(
             validate::SESSION_DURATION,
             "GetSessionToken",
         )
-        .map_err(invalid("session_duration_seconds"))?;
+        .map_err(invalid("session_duration_seconds", ""))?;
         flow.session_duration_seconds = Some(seconds);
     }
     Ok(SourceCredentials {
@@ -583,6 +607,48 @@ mod tests {
         .to_string();
         assert!(
             msg.contains("profile \"w\", mfa_code") && msg.contains("mfa_serial"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_fetched_value_that_fails_validation_is_not_echoed() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("env:PATH".into()),
+            mfa_serial: Some("env:PATH".into()),
+            ..Default::default()
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        let path = std::env::var("PATH").unwrap();
+        assert!(msg.contains("profile \"w\", mfa_serial"), "{msg}");
+        assert!(!msg.contains(&path), "{msg}");
+
+        let raw = RawProfile {
+            access_key_id: Some("env:PATH".into()),
+            ..raw
+        };
+        let msg = apply(
+            "w",
+            &raw,
+            &mut FlowArgs::default(),
+            &specs(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("access_key_id") && !msg.contains(&path),
             "{msg}"
         );
     }
