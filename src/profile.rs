@@ -453,6 +453,22 @@ mod tests {
         Specs::load(None).unwrap()
     }
 
+    /// `apply` for profile `name` with the built-in backends.
+    fn resolve(
+        name: &str,
+        raw: &RawProfile,
+        flow: &mut FlowArgs,
+    ) -> Result<SourceCredentials, ProfileError> {
+        apply(name, raw, flow, &specs(), None, Duration::from_secs(5))
+    }
+
+    /// The message of the error `apply` must give for profile "w".
+    fn error_of(raw: &RawProfile) -> String {
+        resolve("w", raw, &mut FlowArgs::default())
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn flags_win_and_literals_fill_the_rest() {
         let raw = RawProfile {
@@ -467,30 +483,14 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/from-flag".into()),
             ..Default::default()
         };
-        let err = apply(
-            "work",
-            &raw,
-            &mut flow,
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err();
+        let err = resolve("work", &raw, &mut flow).unwrap_err();
         assert!(err.to_string().contains("profile \"work\", secret_access_key: env could not give env:AWS_AUTH_TEST_NEVER_SET_SECRET"), "{err}");
 
         let raw = RawProfile {
             secret_access_key: Some("env:PATH".into()),
             ..raw
         };
-        let source = apply(
-            "work",
-            &raw,
-            &mut flow,
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap();
+        let source = resolve("work", &raw, &mut flow).unwrap();
         assert_eq!(source.access_key_id, "AKIAIOSFODNN7EXAMPLE");
         assert_eq!(
             flow.role_arn.as_deref(),
@@ -506,16 +506,7 @@ mod tests {
             access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
             ..Default::default()
         };
-        let err = apply(
-            "work",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err();
-        let msg = err.to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("secret_access_key") && msg.contains("backend = \"pass\""),
             "{msg}"
@@ -529,16 +520,7 @@ mod tests {
             secret_access_key: Some("env:PATH".into()),
             ..Default::default()
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("access_key_id") && msg.contains("unknown scheme \"vault:\""),
             "{msg}"
@@ -547,16 +529,7 @@ mod tests {
             backend: Some("vault".into()),
             ..Default::default()
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("backend") && msg.contains("\"vault\""),
             "{msg}"
@@ -571,16 +544,7 @@ mod tests {
             role_duration_seconds: Some(100),
             ..Default::default()
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("profile \"w\", role_duration_seconds: 100 is out of range"),
             "{msg}"
@@ -595,16 +559,7 @@ mod tests {
             mfa_code: Some("env:PATH".into()),
             ..Default::default()
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("profile \"w\", mfa_code") && msg.contains("mfa_serial"),
             "{msg}"
@@ -619,16 +574,7 @@ mod tests {
             mfa_serial: Some("env:PATH".into()),
             ..Default::default()
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         let path = std::env::var("PATH").unwrap();
         assert!(msg.contains("profile \"w\", mfa_serial"), "{msg}");
         assert!(!msg.contains(&path), "{msg}");
@@ -637,16 +583,7 @@ mod tests {
             access_key_id: Some("env:PATH".into()),
             ..raw
         };
-        let msg = apply(
-            "w",
-            &raw,
-            &mut FlowArgs::default(),
-            &specs(),
-            None,
-            Duration::from_secs(5),
-        )
-        .unwrap_err()
-        .to_string();
+        let msg = error_of(&raw);
         assert!(
             msg.contains("access_key_id") && !msg.contains(&path),
             "{msg}"

@@ -693,3 +693,36 @@ fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
     );
     assert_clear_error(&out, 2, &["aws-auth/existing", "--force"]);
 }
+
+#[test]
+fn password_managers_never_see_aws_secrets_from_the_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let kit = Kit::new();
+    // A backend that answers with a valid access key id only if it sees no AWS secret.
+    let probe = kit.sandbox.write(
+        "probe",
+        "#!/bin/sh\nif [ -n \"${AWS_SECRET_ACCESS_KEY+x}${AWS_SESSION_TOKEN+x}\" ]; then echo LEAKED; \
+         else echo AKIAPROBEPROBEPROBE1; fi\n",
+    );
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    kit.sandbox.write(
+        "home/.config/aws-auth/backends/probe.toml",
+        format!(
+            "description = \"env probe\"\nprogram = \"{}\"\nread = [\"{{entry}}\"]\nfields = \"command\"\n",
+            probe.display()
+        ),
+    );
+    kit.profiles(&format!(
+        "[profiles.p]\naccess_key_id = \"probe:x\"\nsecret_access_key = \"env:PROBE_SECRET\"\nrole_arn = \"{ROLE}\"\n"
+    ));
+    let mut cmd = kit.profile("p", &[]);
+    cmd.env("PROBE_SECRET", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "left-in-the-shell-secret")
+        .env("AWS_SESSION_TOKEN", "left-in-the-shell-token");
+    run(&mut cmd).assert_success();
+    assert_eq!(
+        crate::support::sts_form::signing_key_id(&kit.only_request()).as_deref(),
+        Some("AKIAPROBEPROBEPROBE1"),
+        "the backend saw AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN"
+    );
+}
