@@ -36,6 +36,7 @@ pub fn run(
 ) -> Result<Zeroizing<String>, Error> {
     validate::timeout(flow.timeout)?;
     check_values(&flow)?;
+    let url = endpoint_url()?;
     let source = match profile {
         Some(name) => {
             let home = passwd::home_dir();
@@ -50,7 +51,7 @@ pub fn run(
     };
     let endpoint = Endpoint {
         region: region(&flow)?,
-        url: endpoint_url()?,
+        url,
         timeout: Duration::from_secs(flow.timeout),
     };
     run_with(flow, source, &SdkSts::new(endpoint))

@@ -239,7 +239,7 @@ fn run_spec(
     Ok(SecretString::from(text))
 }
 
-/// Takes a reference's value from its unit's text. `Ok(None)`: the field is absent.
+/// Takes a reference's value from its unit's text (a missing `#KEY` line is `NoField`).
 pub fn extract(
     reference: &Reference,
     text: &SecretString,
