@@ -64,6 +64,12 @@ pub fn run(
     for var in SCRUBBED {
         expression = expression.env_remove(var);
     }
+    // cron may set no HOME; pass, gpg and friends find their stores through it.
+    if crate::flow::env_var("HOME").is_none()
+        && let Some(home) = crate::passwd::home_dir()
+    {
+        expression = expression.env("HOME", home);
+    }
     let feeder = match stdin {
         None => {
             expression = expression.stdin_null();

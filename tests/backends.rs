@@ -721,8 +721,40 @@ fn password_managers_never_see_aws_secrets_from_the_environment() {
         .env("AWS_SESSION_TOKEN", "left-in-the-shell-token");
     run(&mut cmd).assert_success();
     assert_eq!(
-        crate::support::sts_form::signing_key_id(&kit.only_request()).as_deref(),
+        signing_key_id(&kit.only_request()).as_deref(),
         Some("AKIAPROBEPROBEPROBE1"),
         "the backend saw AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN"
+    );
+}
+
+/// cron may run aws-auth with no HOME at all; the password managers still need one to find
+/// their stores, so they get the home directory from the password database.
+#[test]
+fn password_managers_get_a_home_even_when_cron_sets_none() {
+    use std::os::unix::fs::PermissionsExt;
+    let kit = Kit::new();
+    let probe = kit.sandbox.write(
+        "probe",
+        "#!/bin/sh\nif [ -d \"${HOME:-/nonexistent}\" ]; then echo AKIAPROBEHOMEPROBE01; else echo NOHOME; fi\n",
+    );
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    kit.sandbox.write(
+        "home/.config/aws-auth/backends/probe.toml",
+        format!(
+            "description = \"HOME probe\"\nprogram = \"{}\"\nread = [\"{{entry}}\"]\nfields = \"command\"\n",
+            probe.display()
+        ),
+    );
+    kit.profiles(&format!(
+        "[profiles.p]\naccess_key_id = \"probe:x\"\nsecret_access_key = \"env:PROBE_SECRET\"\nrole_arn = \"{ROLE}\"\n"
+    ));
+    let mut cmd = kit.profile("p", &[]);
+    cmd.env_remove("HOME")
+        .env("PROBE_SECRET", SOURCE_SECRET_ACCESS_KEY);
+    run(&mut without_terminal(&cmd)).assert_success();
+    assert_eq!(
+        signing_key_id(&kit.only_request()).as_deref(),
+        Some("AKIAPROBEHOMEPROBE01"),
+        "the backend ran without HOME"
     );
 }
