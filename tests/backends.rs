@@ -696,7 +696,6 @@ fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
 
 #[test]
 fn password_managers_never_see_aws_secrets_from_the_environment() {
-    use std::os::unix::fs::PermissionsExt;
     let kit = Kit::new();
     // A backend that answers with a valid access key id only if it sees no AWS secret.
     let probe = kit.sandbox.write(
@@ -704,11 +703,10 @@ fn password_managers_never_see_aws_secrets_from_the_environment() {
         "#!/bin/sh\nif [ -n \"${AWS_SECRET_ACCESS_KEY+x}${AWS_SESSION_TOKEN+x}\" ]; then echo LEAKED; \
          else echo AKIAPROBEPROBEPROBE1; fi\n",
     );
-    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o755)).unwrap();
     kit.sandbox.write(
         "home/.config/aws-auth/backends/probe.toml",
         format!(
-            "description = \"env probe\"\nprogram = \"{}\"\nread = [\"{{entry}}\"]\nfields = \"command\"\n",
+            "description = \"env probe\"\nprogram = \"sh\"\nread = [\"{}\", \"{{entry}}\"]\nfields = \"command\"\n",
             probe.display()
         ),
     );
@@ -731,17 +729,15 @@ fn password_managers_never_see_aws_secrets_from_the_environment() {
 /// their stores, so they get the home directory from the password database.
 #[test]
 fn password_managers_get_a_home_even_when_cron_sets_none() {
-    use std::os::unix::fs::PermissionsExt;
     let kit = Kit::new();
     let probe = kit.sandbox.write(
         "probe",
         "#!/bin/sh\nif [ -d \"${HOME:-/nonexistent}\" ]; then echo AKIAPROBEHOMEPROBE01; else echo NOHOME; fi\n",
     );
-    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o755)).unwrap();
     kit.sandbox.write(
         "home/.config/aws-auth/backends/probe.toml",
         format!(
-            "description = \"HOME probe\"\nprogram = \"{}\"\nread = [\"{{entry}}\"]\nfields = \"command\"\n",
+            "description = \"HOME probe\"\nprogram = \"sh\"\nread = [\"{}\", \"{{entry}}\"]\nfields = \"command\"\n",
             probe.display()
         ),
     );
