@@ -9,7 +9,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 debian_packages=(
-  pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus dbus-bin keyutils oathtool
+  pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus keyutils oathtool
   gcc curl util-linux python3 python3-venv
 )
 missing=()
