@@ -228,3 +228,54 @@ fn bug_add_without_force_overwrites_existing_keyring_items() {
     );
     assert_clear_error(&out, 2, &["k/secret_access_key", "--force"]);
 }
+
+/// With no D-Bus session there is no Secret Service; the kernel keyring (keyutils) takes
+/// over, inside the session keyring `keyctl session` gives the process. keyutils also links
+/// keys into the user's persistent keyring, so the script removes its own keys from there.
+#[test]
+fn without_a_secret_service_the_kernel_keyring_stores_and_serves_the_keys() {
+    let kit = Kit::new();
+    let config = kit.profiles("");
+    let profile = format!("ku{}", std::process::id());
+    let script = kit.sandbox.write(
+        "keyutils.sh",
+        format!(
+            r#"set -e
+cleanup() {{
+    p=$(keyctl get_persistent @s 2>/dev/null) || return 0
+    for a in access_key_id secret_access_key; do
+        k=$(keyctl search "$p" user "keyring-rs:{profile}/$a@aws-auth" 2>/dev/null) && keyctl unlink "$k" "$p" >/dev/null || true
+    done
+}}
+trap cleanup EXIT
+printf '%s\n%s\n' "$KEY_ID" "$SECRET" | aws-auth add --profile {profile} --backend keyring --config {config}
+aws-auth --profile {profile} --config {config} --role-arn {ROLE}
+"#,
+            config = config.display()
+        ),
+    );
+    let mut cmd = kit
+        .sandbox
+        .shell("sh", "exec keyctl session - sh \"$SCRIPT\"");
+    kit.env(&mut cmd)
+        .env("SCRIPT", &script)
+        .env("KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("SECRET", SOURCE_SECRET_ACCESS_KEY)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    let out = run_limited(&mut cmd, Duration::from_secs(60));
+    out.assert_success();
+    assert!(
+        out.stderr.contains("kernel keyring (keyutils)"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout_str().contains("export AWS_SESSION_TOKEN="),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        signing_key_id(&kit.only_request()).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+}
