@@ -2,6 +2,7 @@
 //! text. Nothing is written here: the caller prints the result only when all of it succeeded.
 
 use crate::backend::spec::Specs;
+use crate::ca_bundle;
 use crate::cli::FlowArgs;
 use crate::config::{self, Profiles};
 use crate::credentials::SourceCredentials;
@@ -37,6 +38,13 @@ pub fn run(
     validate::timeout(flow.timeout)?;
     check_values(&flow)?;
     let url = endpoint_url()?;
+    let http_client = match env_var("AWS_CA_BUNDLE") {
+        Some(path) => Some(
+            ca_bundle::client(Path::new(&path))
+                .map_err(|e| Error::Usage(format!("AWS_CA_BUNDLE: {e}")))?,
+        ),
+        None => None,
+    };
     let source = match profile {
         Some(name) => {
             let home = passwd::home_dir();
@@ -54,7 +62,7 @@ pub fn run(
         url,
         timeout: Duration::from_secs(flow.timeout),
     };
-    run_with(flow, source, &SdkSts::new(endpoint))
+    run_with(flow, source, &SdkSts::new(endpoint, http_client))
 }
 
 /// The flow from resolved source keys on, against any STS.

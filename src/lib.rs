@@ -7,6 +7,7 @@
 
 pub mod add;
 pub mod backend;
+pub mod ca_bundle;
 pub mod cli;
 pub mod config;
 pub mod credentials;

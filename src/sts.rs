@@ -159,6 +159,12 @@ impl fmt::Display for StsError {
                 self.endpoint,
                 limit.as_secs_f64()
             ),
+            StsErrorKind::Network(detail) if detail.contains("certificate") => write!(
+                f,
+                "STS {}{target} could not reach {}: {detail}. The server's TLS certificate is not trusted; if \
+                 your network inspects TLS, set AWS_CA_BUNDLE to the file of its CA certificates.",
+                self.operation, self.endpoint
+            ),
             StsErrorKind::Network(detail) => write!(
                 f,
                 "STS {}{target} could not reach {}: {detail}. Check your network connection, proxy and endpoint settings.",

@@ -5,6 +5,7 @@ use crate::credentials::{SessionCredentials, SourceCredentials};
 use crate::sts::{Call, Endpoint, Sts, StsError, StsErrorKind, clean_server_text};
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,11 +17,16 @@ const MAX_ATTEMPTS: u32 = 3;
 
 pub struct SdkSts {
     endpoint: Endpoint,
+    /// A client of our own, only when AWS_CA_BUNDLE asks for extra trust; else the SDK's.
+    http_client: Option<SharedHttpClient>,
 }
 
 impl SdkSts {
-    pub fn new(endpoint: Endpoint) -> Self {
-        SdkSts { endpoint }
+    pub fn new(endpoint: Endpoint, http_client: Option<SharedHttpClient>) -> Self {
+        SdkSts {
+            endpoint,
+            http_client,
+        }
     }
 
     fn shown_endpoint(&self) -> String {
@@ -62,6 +68,9 @@ impl SdkSts {
             );
         if let Some(url) = &self.endpoint.url {
             config = config.endpoint_url(url);
+        }
+        if let Some(http_client) = &self.http_client {
+            config = config.http_client(http_client.clone());
         }
         aws_sdk_sts::Client::from_conf(config.build())
     }

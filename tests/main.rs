@@ -10,4 +10,5 @@ mod profiles;
 mod quoting;
 mod support;
 mod terminal;
+mod tls;
 mod totp;

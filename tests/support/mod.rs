@@ -8,6 +8,7 @@ pub mod hostile_sts;
 pub mod moto;
 pub mod process;
 pub mod sandbox;
+pub mod tls;
 
 pub use hostile_sts::{FakeCredentials, HostileSts, Reply};
 pub use moto::moto;
