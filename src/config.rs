@@ -112,7 +112,10 @@ impl Profiles {
 
     pub fn parse(text: &str, path: &Path) -> Result<Profiles, ConfigError> {
         let file: File = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start).min(text.len());
+            let mut offset = e.span().map_or(0, |s| s.start).min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
