@@ -6,8 +6,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// One `[profiles.NAME]` table, unresolved: strings are literals or references.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// One `[profiles.NAME]` table, unresolved: strings are literals or references. `Debug`
+/// hides the fields that may hold a literal secret.
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     pub backend: Option<String>,
@@ -21,6 +22,25 @@ pub struct RawProfile {
     pub role_session_name: Option<String>,
     pub external_id: Option<String>,
     pub region: Option<String>,
+}
+
+impl std::fmt::Debug for RawProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("RawProfile")
+            .field("backend", &self.backend)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &hidden(&self.secret_access_key))
+            .field("mfa_serial", &self.mfa_serial)
+            .field("role_arn", &self.role_arn)
+            .field("mfa_code", &hidden(&self.mfa_code))
+            .field("role_duration_seconds", &self.role_duration_seconds)
+            .field("session_duration_seconds", &self.session_duration_seconds)
+            .field("role_session_name", &self.role_session_name)
+            .field("external_id", &self.external_id)
+            .field("region", &self.region)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -234,5 +254,19 @@ mod tests {
                 crate::reference::parse(value, &schemes).unwrap_or_else(|e| panic!("{line}: {e}"));
             }
         }
+    }
+
+    #[test]
+    fn debug_hides_literal_secrets() {
+        let p = Profiles::parse(
+            "[profiles.w]\nsecret_access_key = \"wJalrXUtnFEMI-literal\"\nmfa_code = \"123456\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("wJalrXUtnFEMI") && !shown.contains("123456"),
+            "{shown}"
+        );
     }
 }

@@ -4,11 +4,20 @@
 
 use std::fmt;
 
-/// A value as written in a profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A value as written in a profile. `Debug` hides literals: one may be a secret key.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Value {
     Literal(String),
     Ref(Reference),
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Literal(_) => f.write_str("Literal([REDACTED])"),
+            Value::Ref(r) => f.debug_tuple("Ref").field(r).finish(),
+        }
+    }
 }
 
 /// Where a secret lives. Shown in messages as written (it names a place, not a secret).
