@@ -69,13 +69,21 @@ pub fn render(
     if let Some((variable, _)) = vars.iter().find(|(_, v)| v.contains('\0')) {
         return Err(RenderError { variable });
     }
-    let mut out = Zeroizing::new(String::with_capacity(2048));
+    // Room for the worst case (JSON's \u00XX is six bytes for one), so the buffer never
+    // grows: growing would leave an unzeroized copy of the secrets behind.
+    let capacity = 128
+        + vars
+            .iter()
+            .map(|(name, value)| 32 + name.len() + 6 * value.len())
+            .sum::<usize>();
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
     match format {
         Format::Sh => sh::render(&vars, &mut out),
         Format::Fish => fish::render(&vars, &mut out),
         Format::Powershell => powershell::render(&vars, &mut out),
         Format::Json => json::render(creds, &expiration, &mut out),
     }
+    debug_assert!(out.len() <= capacity, "the output buffer grew");
     Ok(out)
 }
 
