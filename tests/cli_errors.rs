@@ -8,11 +8,7 @@ use std::process::Command;
 /// aws-auth with source keys, pointed at a server that would hand out credentials, so a run
 /// that got past validation would succeed (and show up in the request count).
 fn with_keys(sandbox: &Sandbox, server: &HostileSts) -> Command {
-    let mut cmd = sandbox.aws_auth();
-    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
-        .env("AWS_ENDPOINT_URL", server.url());
-    cmd
+    sandbox.aws_auth_with_keys(&server.url())
 }
 
 /// True if `message` names `flag`, literally (`--token-code`) or in words ("token code").

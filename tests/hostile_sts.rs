@@ -8,11 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 fn against(server: &HostileSts, sandbox: &Sandbox) -> Command {
-    let mut cmd = sandbox.aws_auth();
-    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
-        .env("AWS_ENDPOINT_URL", server.url());
-    cmd
+    sandbox.aws_auth_with_keys(&server.url())
 }
 
 fn with_mfa_role<'c>(cmd: &'c mut Command, role: &str) -> &'c mut Command {

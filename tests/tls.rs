@@ -7,11 +7,8 @@ use crate::support::*;
 use std::process::Command;
 
 fn against(front: &TlsFront, sandbox: &Sandbox) -> Command {
-    let mut cmd = sandbox.aws_auth();
-    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
-        .env("AWS_ENDPOINT_URL", front.url())
-        .args(["--role-arn", &role_arn("tls"), "--role-session-name", "tls"]);
+    let mut cmd = sandbox.aws_auth_with_keys(&front.url());
+    cmd.args(["--role-arn", &role_arn("tls"), "--role-session-name", "tls"]);
     cmd
 }
 

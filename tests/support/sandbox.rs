@@ -80,6 +80,15 @@ impl Sandbox {
         self.command(aws_auth_bin())
     }
 
+    /// aws-auth with the tests' source keys in the standard variables, talking to `endpoint`.
+    pub fn aws_auth_with_keys(&self, endpoint: &str) -> Command {
+        let mut cmd = self.aws_auth();
+        cmd.env("AWS_ACCESS_KEY_ID", super::SOURCE_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", super::SOURCE_SECRET_ACCESS_KEY)
+            .env("AWS_ENDPOINT_URL", endpoint);
+        cmd
+    }
+
     /// `SHELL -c SCRIPT` with the scrubbed environment and aws-auth's directory first on
     /// PATH, so scripts call `aws-auth` by name as a user would.
     pub fn shell(&self, shell: &str, script: &str) -> Command {
