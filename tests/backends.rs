@@ -161,11 +161,7 @@ mfa_code = "op://Work/AWS/one-time password?attribute=otp"
         &mut without_terminal(&kit.profile("onep", &[])),
     );
     run.assert_success();
-    let code = form_field(&kit.only_request(), "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    let code = sent_totp_code(&kit.only_request(), &before, &after);
     assert_request(&kit, "AssumeRole", Some(ROLE), &code);
     assert_eq!(
         strings(kit.fakes.calls_of("op")),
@@ -179,11 +175,10 @@ mfa_code = "op://Work/AWS/one-time password?attribute=otp"
     );
 }
 
-/// README: the op default layout is the original recipe's item "and the built-in one-time
-/// password", and the MFA code comes from "the default layout's otpauth line" before any
-/// prompt. `op read ...?attribute=otp` yields the code itself, not an otpauth line, and
-/// src/profile.rs drops any default-layout mfa_code whose text has no `otpauth://` line, so
-/// the one-time password is never used and aws-auth falls back to the terminal.
+/// Regression: the op default layout is the original recipe's item "and the built-in one-time
+/// password". `op read ...?attribute=otp` yields the code itself, not an otpauth line, and
+/// aws-auth once dropped any default-layout mfa_code without an `otpauth://` line, so the
+/// one-time password was never used and aws-auth fell back to the terminal.
 #[test]
 fn bug_op_default_layout_ignores_its_one_time_password() {
     let kit = Kit::new();
@@ -195,11 +190,7 @@ fn bug_op_default_layout_ignores_its_one_time_password() {
         &mut without_terminal(&kit.profile("onep", &[])),
     );
     run.assert_success();
-    let code = form_field(&kit.only_request(), "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    let code = sent_totp_code(&kit.only_request(), &before, &after);
     assert_request(&kit, "GetSessionToken", None, &code);
 }
 
@@ -225,11 +216,7 @@ fn gopass_one_entry_convention_with_its_otpauth_line() {
         &mut without_terminal(&kit.profile("gp", &[])),
     );
     run.assert_success();
-    let code = form_field(&kit.only_request(), "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    let code = sent_totp_code(&kit.only_request(), &before, &after);
     assert_request(&kit, "AssumeRole", Some(ROLE), &code);
     assert_eq!(
         kit.fakes.calls_of("gopass"),
@@ -672,10 +659,10 @@ mfa_code = "env:AWS_AUTH_TEST_CODE"
     }
 }
 
-/// `aws-auth add --help`: "--force  Replace existing keys in the backend". For pass,
-/// src/add.rs checks the entry's .gpg file; gopass has no `entry_file`, and its write argv is
-/// `insert -f`, so an existing gopass entry (here a user's own, with other data in it) is
-/// replaced without --force and its contents are lost.
+/// Regression: `aws-auth add --help` says "--force  Replace existing keys in the backend".
+/// aws-auth once checked only pass's .gpg file; gopass has no `entry_file`, and its write argv
+/// is `insert -f`, so an existing gopass entry (here a user's own, with other data in it) was
+/// replaced without --force and its contents lost.
 #[test]
 fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
     let kit = Kit::new();

@@ -15,11 +15,6 @@ fn against_moto(cmd: &mut Command) -> &mut Command {
         .env("AWS_DEFAULT_REGION", "us-east-1")
 }
 
-fn caller_arn(run: &Run) -> String {
-    run.assert_success();
-    run.stdout_str().trim().to_owned()
-}
-
 #[test]
 fn assumed_role_from_sh_output_works_with_the_aws_cli_in_bash_zsh_and_dash() {
     let sandbox = Sandbox::new();

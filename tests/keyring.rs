@@ -52,11 +52,7 @@ role_arn = "{ROLE}"
         signing_key_id(&request).as_deref(),
         Some(SOURCE_ACCESS_KEY_ID)
     );
-    let code = form_field(&request, "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    sent_totp_code(&request, &before, &after);
     assert!(kit.fakes.log().is_empty(), "keyring: runs no program");
 }
 
@@ -147,16 +143,12 @@ fn keyring_default_layout_is_a_whole_profile() {
         form_field(&request, "SerialNumber").as_deref(),
         Some(SERIAL_NUMBER)
     );
-    let code = form_field(&request, "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    sent_totp_code(&request, &before, &after);
 }
 
-/// README: the keyring layout keeps "`PROFILE/totp_seed`", a seed; `totp:` accepts "an
-/// otpauth:// URI or a bare base32 seed". src/profile.rs drops a default-layout mfa_code whose
-/// text has no `otpauth://` line, so a bare seed there is ignored and aws-auth asks the terminal.
+/// Regression: the keyring layout keeps "`PROFILE/totp_seed`", a seed; `totp:` accepts "an
+/// otpauth:// URI or a bare base32 seed". aws-auth once dropped a default-layout mfa_code
+/// without an `otpauth://` line, so a bare seed there was ignored and the terminal asked.
 #[test]
 fn bug_keyring_default_layout_ignores_a_bare_totp_seed() {
     let kit = Kit::new();
@@ -168,11 +160,7 @@ fn bug_keyring_default_layout_ignores_a_bare_totp_seed() {
     ));
     let after = oathtool_now(&kit.sandbox, TOTP_SEED);
     out.assert_success();
-    let code = form_field(&kit.only_request(), "TokenCode").unwrap_or_default();
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool {before}/{after}"
-    );
+    sent_totp_code(&kit.only_request(), &before, &after);
 }
 
 #[test]
@@ -197,9 +185,9 @@ fn keyring_missing_item_is_no_such_entry_and_says_how_to_store_one() {
     assert_eq!(kit.sts.request_count(), 0);
 }
 
-/// As for gopass: without --force, `aws-auth add --backend keyring` must not replace keys the
-/// keyring already holds for the profile (src/add.rs checks only profiles.toml, then
-/// `keyring::set` overwrites).
+/// Regression, as for gopass: without --force, `aws-auth add --backend keyring` must not
+/// replace keys the keyring already holds for the profile (it once checked only
+/// profiles.toml, then overwrote).
 #[test]
 fn bug_add_without_force_overwrites_existing_keyring_items() {
     let kit = Kit::new();

@@ -118,11 +118,7 @@ fn pass_one_entry_convention_is_a_whole_profile_read_with_one_decryption() {
         signing_key_id(&request).as_deref(),
         Some(SOURCE_ACCESS_KEY_ID)
     );
-    let code = form_field(&request, "TokenCode").expect("a TokenCode from the otpauth line");
-    assert!(
-        code == before || code == after,
-        "sent {code}, oathtool said {before} / {after}"
-    );
+    sent_totp_code(&request, &before, &after);
     assert_eq!(
         kit.fakes.calls_of("pass"),
         [["show", "aws-auth/ops"]],
@@ -442,11 +438,6 @@ fn against_moto<'c>(kit: &Kit, cmd: &'c mut Command) -> &'c mut Command {
     kit.env(cmd)
         .env("AWS_ENDPOINT_URL", &moto().url)
         .env("AWS_DEFAULT_REGION", "us-east-1")
-}
-
-fn caller_arn(run: &Run) -> String {
-    run.assert_success();
-    run.stdout_str().trim().to_owned()
 }
 
 #[test]

@@ -422,15 +422,15 @@ fn sh_quoting_round_trips_random_values_in_dash() {
     check_shell("dash");
 }
 
-/// BUG (src/render/fish.rs): characters U+F600–U+F8FF are written as `\uXXXX` escapes, which
-/// fish 3.6 rejects ("Invalid token"), so the whole output fails to load. A literal one inside
-/// single quotes round-trips. See `fish_keeps_private_use_characters`.
+/// Regression: characters U+F600–U+F8FF were once written as `\uXXXX` escapes, which fish 3.6
+/// rejects ("Invalid token"), so the whole output failed to load. A literal one inside single
+/// quotes round-trips. See `fish_keeps_private_use_characters`.
 #[test]
 fn fish_quoting_round_trips_random_values() {
     check_shell("fish");
 }
 
-/// BUG pinned: fish output holding U+F600–U+F8FF must load (see fish_quoting_round_trips...).
+/// Regression: fish output holding U+F600–U+F8FF must load (see fish_quoting_round_trips...).
 #[test]
 fn fish_keeps_private_use_characters() {
     let sandbox = Sandbox::new();

@@ -33,6 +33,12 @@ pub fn assumed_role_arn(role: &str, session: &str) -> String {
     format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}")
 }
 
+/// What a successful shell script printed, trimmed: the `aws sts get-caller-identity` ARN.
+pub fn caller_arn(run: &Run) -> String {
+    run.assert_success();
+    run.stdout_str().trim().to_owned()
+}
+
 /// The POSIX shells the `sh` format must work in.
 pub const POSIX_SHELLS: [&str; 3] = ["bash", "zsh", "dash"];
 

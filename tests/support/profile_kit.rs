@@ -7,6 +7,7 @@ use super::hostile_sts::{FakeCredentials, HostileSts, Reply, Request};
 use super::pass_store::PassStore;
 use super::process::Run;
 use super::sandbox::Sandbox;
+use super::sts_form::form_field;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -163,4 +164,15 @@ pub fn assert_absent(text: &str, secrets: &[&str], what: &str) {
             "{what} contains the secret {secret:?}:\n{text}"
         );
     }
+}
+
+/// The TokenCode `request` carried, checked to be the TOTP code oathtool gave just before or
+/// just after the run (a 30-second step may fall between the two).
+pub fn sent_totp_code(request: &Request, before: &str, after: &str) -> String {
+    let code = form_field(request, "TokenCode").unwrap_or_default();
+    assert!(
+        code == before || code == after,
+        "sent {code:?}, oathtool said {before} / {after}"
+    );
+    code
 }
