@@ -170,6 +170,9 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
         append(&path, &section)?;
         eprintln!("aws-auth: added profile \"{name}\" to {}", path.display());
     }
+    if args.force {
+        forget_sessions(name);
+    }
     eprintln!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
     Ok(Zeroizing::new(String::new()))
 }
@@ -270,6 +273,25 @@ fn toml_string(value: &str) -> String {
 }
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+
+/// Sessions cached for the profile came from the keys just replaced: drop them, so the next
+/// run uses the new keys (a failure here only warns: the keys are stored).
+fn forget_sessions(name: &str) {
+    let Some(store) = crate::cache::open().store else {
+        return;
+    };
+    match crate::cache::Cache::new(store).clear(Some(name)) {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "aws-auth: removed {n} cached session{} of profile \"{name}\"",
+            if n == 1 { "" } else { "s" }
+        ),
+        Err(e) => eprintln!(
+            "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}; run \
+             `aws-auth cache clear --profile {name}`"
+        ),
+    }
+}
 
 #[cfg(test)]
 mod tests {

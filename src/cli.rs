@@ -4,6 +4,7 @@
 use crate::render::Format;
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Turn the AWS keys in your password manager into short-lived STS credentials:
@@ -14,6 +15,40 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    #[command(flatten)]
+    pub target: Target,
+
+    #[command(flatten)]
+    pub flow: FlowArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Sh, value_name = "FORMAT")]
+    pub format: Format,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a command with the credentials in its environment (execve: its signals, its exit
+    /// status). The command defaults to $SHELL.
+    Exec(ExecArgs),
+    /// Serve the credentials to AWS SDKs over the container-credentials endpoint on loopback,
+    /// refreshing them in the background; with a command, run it with the endpoint's address
+    /// and token (never the keys) and stop when it ends.
+    Serve(ServeArgs),
+    /// Show the session cache: where it lives, what it holds, and clear it.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Store a profile's access keys in a password manager and add the profile to
+    /// profiles.toml. Keys are read from the terminal, or from stdin (two lines: access key
+    /// id, secret access key) when stdin is not a terminal.
+    Add(AddArgs),
+    /// List the profiles in profiles.toml with their backend and role (reads no secret).
+    Profiles(ProfilesArgs),
+}
+
+/// Which keys to start from: a profile, else the standard AWS variables.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Target {
     /// Take keys, MFA device, role and settings from this profile of profiles.toml
     /// (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
     #[arg(long, value_name = "NAME")]
@@ -23,19 +58,51 @@ pub struct Cli {
     /// $XDG_CONFIG_HOME/aws-auth/profiles.toml, else ~/.config/aws-auth/profiles.toml).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub target: Target,
 
     #[command(flatten)]
     pub flow: FlowArgs,
+
+    /// The command and its arguments, after `--` (default: $SHELL).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub target: Target,
+
+    #[command(flatten)]
+    pub flow: FlowArgs,
+
+    /// How to print the endpoint's variables when no command is given.
+    #[arg(long, value_enum, default_value_t = Format::Sh, value_name = "FORMAT")]
+    pub format: Format,
+
+    /// The command to run against the server, after `--`; without one, print the endpoint's
+    /// variables for eval and serve until SIGINT or SIGTERM.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Subcommand)]
-pub enum Command {
-    /// Store a profile's access keys in a password manager and add the profile to
-    /// profiles.toml. Keys are read from the terminal, or from stdin (two lines: access key
-    /// id, secret access key) when stdin is not a terminal.
-    Add(AddArgs),
-    /// List the profiles in profiles.toml with their backend and role (reads no secret).
-    Profiles(ProfilesArgs),
+pub enum CacheCommand {
+    /// Which store holds the cache and why.
+    Status,
+    /// The cached sessions: profile, kind, expiry (no secret).
+    List,
+    /// Remove cached sessions: all of them, or one profile's.
+    Clear {
+        /// Only this profile's sessions.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -82,7 +149,7 @@ pub struct AddArgs {
 }
 
 /// Flags of the credentials flow.
-#[derive(clap::Args, Default)]
+#[derive(clap::Args, Clone, Default)]
 pub struct FlowArgs {
     /// ARN of your MFA device (arn:aws:iam::ACCOUNT:mfa/USER), or a hardware token's serial.
     #[arg(long, value_name = "ARN")]
@@ -118,10 +185,6 @@ pub struct FlowArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Sh, value_name = "FORMAT")]
-    pub format: Format,
-
     /// Give up on a call to STS (or a password manager) after this many seconds.
     #[arg(
         long,
@@ -130,6 +193,20 @@ pub struct FlowArgs {
         default_value_t = 30
     )]
     pub timeout: u64,
+
+    /// Neither read nor write the session cache: always ask STS (and for an MFA code).
+    #[arg(long, env = "AWS_AUTH_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+
+    /// Serve a cached session only while at least this many seconds remain (botocore
+    /// re-runs a credential_process on every request once fewer than 900 remain).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_MIN_TTL",
+        default_value_t = 900
+    )]
+    pub min_ttl: u64,
 }
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {

@@ -94,7 +94,7 @@ pub fn path(flag: Option<&Path>, home: Option<&Path>) -> PathBuf {
     if let Some(path) = flag {
         return path.to_owned();
     }
-    if let Some(path) = crate::flow::env_var("AWS_AUTH_CONFIG") {
+    if let Some(path) = crate::env::var("AWS_AUTH_CONFIG") {
         return PathBuf::from(path);
     }
     config_dir(home).join("profiles.toml")
@@ -102,7 +102,7 @@ pub fn path(flag: Option<&Path>, home: Option<&Path>) -> PathBuf {
 
 /// `$XDG_CONFIG_HOME/aws-auth`, else `~/.config/aws-auth`.
 pub fn config_dir(home: Option<&Path>) -> PathBuf {
-    match crate::flow::env_var("XDG_CONFIG_HOME") {
+    match crate::env::var("XDG_CONFIG_HOME") {
         Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir).join("aws-auth"),
         _ => home
             .unwrap_or(Path::new("/"))

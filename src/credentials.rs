@@ -6,6 +6,7 @@ use secrecy::SecretString;
 use std::fmt;
 
 /// The keys aws-auth signs its STS call with (usually an IAM user's permanent keys).
+#[derive(Clone)]
 pub struct SourceCredentials {
     pub access_key_id: String,
     pub secret_access_key: SecretString,
@@ -44,6 +45,28 @@ impl fmt::Debug for SessionCredentials {
             .field("expiration", &self.expiration)
             .finish()
     }
+}
+
+/// What a run obtained: the session, and the region to hand on with it (only one that was
+/// given by flag, profile or environment; never the us-east-1 fallback).
+#[derive(Debug)]
+pub struct Issued {
+    pub credentials: SessionCredentials,
+    pub region: Option<String>,
+}
+
+impl SessionCredentials {
+    /// Seconds left until `expiration` (negative once expired).
+    pub fn remaining_secs(&self, now: i64) -> i64 {
+        self.expiration.secs() - now
+    }
+}
+
+/// Now, in whole seconds since the epoch.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// RFC 3339 UTC with whole seconds, e.g. `2026-11-24T20:00:00Z` (what AWS itself sends).

@@ -2,6 +2,7 @@
 //! 2 for usage errors (bad flags or values), 1 for everything else.
 
 use crate::backend::FetchErrorKind;
+use crate::cache::lock::LockError;
 use crate::config::ConfigError;
 use crate::profile::ProfileError;
 use crate::render::RenderError;
@@ -27,6 +28,23 @@ pub enum Error {
     Backend(String, FetchErrorKind),
     #[error("writing the result to stdout failed: {0}")]
     Output(std::io::Error),
+    #[error("{0}")]
+    Lock(LockError),
+    #[error("session cache: {0}")]
+    Cache(String),
+    #[error("cannot run {program}: {}", exec_problem(.source))]
+    Exec {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+fn exec_problem(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "command not found (is it installed and on PATH?)".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied (is it executable?)".into(),
+        kind => kind.to_string(),
+    }
 }
 
 impl Error {
@@ -34,6 +52,9 @@ impl Error {
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,
             Error::Profile(ProfileError::Config(ConfigError::UnknownProfile { .. })) => 2,
+            // As shells do: 127 for a command not found, 126 for one that cannot run.
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec { .. } => 126,
             _ => 1,
         }
     }

@@ -1,108 +1,454 @@
-//! The credentials flow: inputs → checks → source keys → MFA code → one STS call → rendered
-//! text. Nothing is written here: the caller prints the result only when all of it succeeded.
+//! The credentials flow: inputs → checks → (cache) → source keys → MFA code → STS →
+//! `SessionCredentials`. Nothing is printed here: printing, `exec` and `serve` take what
+//! `Flow::obtain` returns, and cannot tell a cache hit from a fresh call.
 
 use crate::backend::spec::Specs;
 use crate::ca_bundle;
-use crate::cli::FlowArgs;
-use crate::config::{self, Profiles};
-use crate::credentials::SourceCredentials;
+use crate::cache::{self, Cache, KeyBuilder, Kind};
+use crate::cli::{FlowArgs, Target};
+use crate::config::{self, Profiles, RawProfile};
+use crate::credentials::{Issued, SessionCredentials, SourceCredentials, now_secs};
 use crate::error::Error;
 use crate::passwd;
 use crate::profile::{self, ProfileError};
-use crate::render;
+use crate::provider::Provider;
 use crate::session_name;
-use crate::sts::{Call, Endpoint, Mfa, Sts};
+use crate::sts::{Call, Endpoint, Mfa, Sts, StsError, StsErrorKind};
 use crate::sts_client::SdkSts;
+use crate::totp::Totp;
 use crate::tty;
 use crate::validate::{self, CHAINED_ROLE_MAX, ROLE_DURATION, SESSION_DURATION};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use secrecy::{ExposeSecret, SecretString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Default GetSessionToken length: 12 hours.
+/// Default GetSessionToken length: 12 hours (also the cached MFA session's).
 pub const DEFAULT_SESSION_DURATION: u64 = 43_200;
 
-/// A variable's value, with empty treated as unset.
-pub fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// The most `--min-ttl` may ask: the longest role session.
+const MAX_MIN_TTL: u64 = 43_200;
+
+/// A cached MFA session must have this much left to derive a role from it.
+const SESSION_MARGIN: i64 = 60;
+
+/// Where the source keys come from.
+enum Source {
+    /// A profile of profiles.toml, as written: nothing fetched until a run needs it.
+    Profile(Box<ProfileSource>),
+    /// The standard AWS variables, read once.
+    Env(SourceCredentials),
 }
 
-/// Runs the whole flow with the real STS: keys from `profile` when one is named, else from
-/// the standard AWS variables.
-pub fn run(
-    mut flow: FlowArgs,
-    profile: Option<&str>,
-    config: Option<&Path>,
-) -> Result<Zeroizing<String>, Error> {
-    validate::timeout(flow.timeout)?;
-    check_values(&flow)?;
-    let url = endpoint_url()?;
-    let http_client = match env_var("AWS_CA_BUNDLE") {
-        Some(path) => Some(
-            ca_bundle::client(Path::new(&path))
-                .map_err(|e| Error::Usage(format!("AWS_CA_BUNDLE: {e}")))?,
-        ),
-        None => None,
-    };
-    let source = match profile {
-        Some(name) => {
-            let home = passwd::home_dir();
-            let profiles = Profiles::load(&config::path(config, home.as_deref()))?;
-            let raw = profiles.get(name)?;
-            let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
-                .map_err(ProfileError::from)?;
-            let limit = Duration::from_secs(flow.timeout);
-            profile::apply(name, raw, &mut flow, &specs, home.as_deref(), limit)?
+struct ProfileSource {
+    name: String,
+    raw: RawProfile,
+    specs: Specs,
+    home: Option<PathBuf>,
+}
+
+/// Where the MFA code comes from, asked only when a call needs it.
+pub enum CodeSource {
+    /// `--token-code`, or a profile reference that yields a code (op's one-time password).
+    Given(SecretString),
+    /// A TOTP seed: computed when sent, and the next code if STS refuses it as used.
+    Totp(Totp),
+    /// The person at the terminal.
+    Prompt,
+}
+
+/// One run's inputs, checked, with its cache; `obtain` does the rest.
+pub struct Flow {
+    flags: FlowArgs,
+    source: Source,
+    endpoint_url: Option<String>,
+    http_client: Option<SharedHttpClient>,
+    cache: Option<Cache>,
+    /// What the credentials asked for are filed under in the cache.
+    key: String,
+    /// The per-profile lock's name.
+    lock_name: String,
+}
+
+impl Flow {
+    /// Everything that needs no password manager and no request: flags checked, the
+    /// profile read as written, the cache key computed, the cache store opened.
+    pub fn prepare(target: &Target, flags: FlowArgs) -> Result<Flow, Error> {
+        validate::timeout(flags.timeout)?;
+        if flags.min_ttl > MAX_MIN_TTL {
+            return Err(Error::Usage(format!(
+                "--min-ttl {} is out of range: at most {MAX_MIN_TTL} s (no session lasts longer)",
+                flags.min_ttl
+            )));
         }
-        None => source_from_env()?,
-    };
-    let endpoint = Endpoint {
-        region: region(&flow)?,
-        url,
-        timeout: Duration::from_secs(flow.timeout),
-    };
-    run_with(flow, source, &SdkSts::new(endpoint, http_client))
+        check_values(&flags)?;
+        let endpoint_url = endpoint_url()?;
+        let http_client = match crate::env::var("AWS_CA_BUNDLE") {
+            Some(path) => Some(
+                ca_bundle::client(Path::new(&path))
+                    .map_err(|e| Error::Usage(format!("AWS_CA_BUNDLE: {e}")))?,
+            ),
+            None => None,
+        };
+        let source = match &target.profile {
+            Some(name) => {
+                let home = passwd::home_dir();
+                let profiles =
+                    Profiles::load(&config::path(target.config.as_deref(), home.as_deref()))?;
+                let raw = profiles.get(name)?.clone();
+                let specs =
+                    Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
+                        .map_err(ProfileError::from)?;
+                Source::Profile(Box::new(ProfileSource {
+                    name: name.clone(),
+                    raw,
+                    specs,
+                    home,
+                }))
+            }
+            None => Source::Env(source_from_env()?),
+        };
+        let key = credentials_key(&flags, &source, endpoint_url.as_deref());
+        let mut lock = KeyBuilder::new("lock");
+        match &source {
+            Source::Profile(p) => lock.field("profile", Some(&p.name)),
+            Source::Env(keys) => lock.field("access_key_id", Some(&keys.access_key_id)),
+        };
+        let cache = if flags.no_cache {
+            None
+        } else {
+            cache::open().store.map(Cache::new)
+        };
+        Ok(Flow {
+            flags,
+            source,
+            endpoint_url,
+            http_client,
+            cache,
+            key,
+            lock_name: lock.finish()[..32].to_owned(),
+        })
+    }
+
+    fn profile_name(&self) -> &str {
+        match &self.source {
+            Source::Profile(p) => &p.name,
+            Source::Env(_) => "",
+        }
+    }
+
+    fn limit(&self) -> Duration {
+        Duration::from_secs(self.flags.timeout)
+    }
+
+    /// Credentials with at least `--min-ttl` left: a cached entry, else new ones. With a
+    /// cache, one run at a time per profile asks STS; the others wait and take its result.
+    pub fn obtain(&self) -> Result<Issued, Error> {
+        let Some(cache) = &self.cache else {
+            return self.fetch(None);
+        };
+        let min_ttl = self.flags.min_ttl as i64;
+        if let Some(hit) = cache.get(&self.key, Kind::Credentials, min_ttl) {
+            return Ok(hit.into_issued());
+        }
+        let _lock = match cache.lock(&self.lock_name, self.limit()) {
+            Ok(lock) => Some(lock),
+            Err(e @ cache::lock::LockError::Timeout(_)) => return Err(Error::Lock(e)),
+            Err(e) => {
+                eprintln!("aws-auth: warning: {e}; going on without the lock");
+                None
+            }
+        };
+        // Whoever held the lock may have just filed what we need.
+        if let Some(hit) = cache.get(&self.key, Kind::Credentials, min_ttl) {
+            return Ok(hit.into_issued());
+        }
+        let issued = self.fetch(Some(cache))?;
+        cache.put(
+            &self.key,
+            Kind::Credentials,
+            self.profile_name(),
+            issued.region.as_deref(),
+            &issued.credentials,
+        );
+        Ok(issued)
+    }
+
+    /// Resolves the profile (running its password managers) and asks STS.
+    fn fetch(&self, cache: Option<&Cache>) -> Result<Issued, Error> {
+        let mut flow = self.flags.clone();
+        let (source, totp) = match &self.source {
+            Source::Profile(p) => {
+                let resolved = profile::apply(
+                    &p.name,
+                    &p.raw,
+                    &mut flow,
+                    &p.specs,
+                    p.home.as_deref(),
+                    self.limit(),
+                )?;
+                (resolved.source, resolved.totp)
+            }
+            Source::Env(keys) => (keys.clone(), None),
+        };
+        check(&flow, source.session_token.is_some())?;
+        let endpoint = Endpoint {
+            region: region(&flow)?,
+            url: self.endpoint_url.clone(),
+            timeout: self.limit(),
+        };
+        let sts = SdkSts::new(endpoint, self.http_client.clone());
+        let code = match (totp, flow.token_code.take()) {
+            (Some(totp), _) => CodeSource::Totp(totp),
+            (None, Some(code)) => CodeSource::Given(code),
+            (None, None) => CodeSource::Prompt,
+        };
+        let chained = SessionChain {
+            cache,
+            profile: self.profile_name(),
+            endpoint_url: self.endpoint_url.as_deref(),
+        };
+        let credentials = run_with(&flow, &source, code, &sts, chained)?;
+        Ok(Issued {
+            credentials,
+            region: flow.region,
+        })
+    }
 }
 
-/// The flow from resolved source keys on, against any STS.
+impl Provider for Flow {
+    fn obtain(&self) -> Result<Issued, Error> {
+        Flow::obtain(self)
+    }
+
+    fn min_ttl(&self) -> Duration {
+        Duration::from_secs(self.flags.min_ttl)
+    }
+
+    fn profile(&self) -> Option<&str> {
+        match &self.source {
+            Source::Profile(p) => Some(&p.name),
+            Source::Env(_) => None,
+        }
+    }
+}
+
+/// The cache key of the credentials a run asks for: the profile as written (references, not
+/// fetched values), the flags, the region and endpoint settings, and for keys from the
+/// environment the keys themselves (hashed). Never the MFA code, `--timeout` or the format.
+fn credentials_key(flags: &FlowArgs, source: &Source, endpoint_url: Option<&str>) -> String {
+    let mut key = KeyBuilder::new("credentials v1");
+    match source {
+        Source::Profile(p) => {
+            let raw = &p.raw;
+            key.field("profile", Some(&p.name))
+                .field("backend", raw.backend.as_deref())
+                .field("access_key_id", raw.access_key_id.as_deref())
+                .secret("secret_access_key", raw.secret_access_key.as_deref())
+                .field("mfa_serial", raw.mfa_serial.as_deref())
+                .field("role_arn", raw.role_arn.as_deref())
+                .secret("mfa_code", raw.mfa_code.as_deref())
+                .number("role_duration_seconds", raw.role_duration_seconds)
+                .number("session_duration_seconds", raw.session_duration_seconds)
+                .field("role_session_name", raw.role_session_name.as_deref())
+                .field("external_id", raw.external_id.as_deref())
+                .field("region", raw.region.as_deref());
+        }
+        Source::Env(keys) => {
+            key.field("env access_key_id", Some(&keys.access_key_id))
+                .secret(
+                    "env secret_access_key",
+                    Some(keys.secret_access_key.expose_secret()),
+                )
+                .secret(
+                    "env session_token",
+                    keys.session_token.as_ref().map(|t| t.expose_secret()),
+                );
+        }
+    }
+    key.field("--serial-number", flags.serial_number.as_deref())
+        .field("--role-arn", flags.role_arn.as_deref())
+        .number("--role-duration-seconds", flags.role_duration_seconds)
+        .field("--role-session-name", flags.role_session_name.as_deref())
+        .number("--session-duration-seconds", flags.session_duration_seconds)
+        .field("--external-id", flags.external_id.as_deref())
+        .field("--region", flags.region.as_deref())
+        .field("AWS_REGION", crate::env::var("AWS_REGION").as_deref())
+        .field(
+            "AWS_DEFAULT_REGION",
+            crate::env::var("AWS_DEFAULT_REGION").as_deref(),
+        )
+        .field("endpoint", endpoint_url)
+        // The default role session name follows the user (USER, LOGNAME, the account).
+        .field(
+            "default session name",
+            Some(&session_name::fallback(
+                crate::env::var,
+                session_name::account_name,
+            )),
+        );
+    key.finish()
+}
+
+/// The cache's part in a fetch: where an MFA session may be kept and found.
+pub struct SessionChain<'a> {
+    cache: Option<&'a Cache>,
+    profile: &'a str,
+    endpoint_url: Option<&'a str>,
+}
+
+impl SessionChain<'_> {
+    /// No cache: every run asks STS once, as the original helper did.
+    pub fn none() -> SessionChain<'static> {
+        SessionChain {
+            cache: None,
+            profile: "",
+            endpoint_url: None,
+        }
+    }
+}
+
+/// The flow from resolved source keys on, against any STS:
+/// - no role: GetSessionToken (with the MFA code when there is a device);
+/// - a role of at most an hour, with MFA and a cache: an MFA session (GetSessionToken with
+///   the code, cached for its 12 hours), and the role assumed from it without a code, so
+///   later runs derive new role credentials without asking for one;
+/// - any other role: one AssumeRole from the source keys, carrying the code.
 pub fn run_with(
-    flow: FlowArgs,
-    source: SourceCredentials,
+    flow: &FlowArgs,
+    source: &SourceCredentials,
+    code: CodeSource,
     sts: &dyn Sts,
-) -> Result<Zeroizing<String>, Error> {
-    check(&flow, source.session_token.is_some())?;
-    let mfa = match &flow.serial_number {
-        Some(serial) => Some(Mfa {
-            serial_number: serial.clone(),
-            token_code: token_code(&flow, serial)?,
-        }),
-        None => None,
+    chain: SessionChain,
+) -> Result<SessionCredentials, Error> {
+    check(flow, source.session_token.is_some())?;
+    let Some(role_arn) = &flow.role_arn else {
+        let duration_seconds = flow
+            .session_duration_seconds
+            .unwrap_or(DEFAULT_SESSION_DURATION);
+        return coded_call(sts, source, flow.serial_number.as_deref(), code, |mfa| {
+            Call::SessionToken {
+                duration_seconds,
+                mfa,
+            }
+        });
     };
-    let call = match &flow.role_arn {
-        Some(role_arn) => Call::AssumeRole {
-            role_arn: role_arn.clone(),
-            session_name: match &flow.role_session_name {
-                Some(name) => name.clone(),
-                None => session_name::fallback(env_var, session_name::account_name),
-            },
-            duration_seconds: flow.role_duration_seconds,
-            external_id: flow.external_id.clone(),
-            mfa,
+    let assume = |mfa| Call::AssumeRole {
+        role_arn: role_arn.clone(),
+        session_name: match &flow.role_session_name {
+            Some(name) => name.clone(),
+            None => session_name::fallback(crate::env::var, session_name::account_name),
         },
-        None => Call::SessionToken {
-            duration_seconds: flow
-                .session_duration_seconds
-                .unwrap_or(DEFAULT_SESSION_DURATION),
-            mfa,
-        },
+        duration_seconds: flow.role_duration_seconds,
+        external_id: flow.external_id.clone(),
+        mfa,
     };
-    let credentials = sts.call(&source, &call)?;
-    Ok(render::render(
-        &credentials,
-        flow.region.as_deref(),
-        flow.format,
-    )?)
+    match (chain.cache, &flow.serial_number) {
+        (Some(cache), Some(serial))
+            if source.session_token.is_none()
+                && flow.role_duration_seconds.unwrap_or(CHAINED_ROLE_MAX) <= CHAINED_ROLE_MAX =>
+        {
+            let session = mfa_session(cache, &chain, sts, source, serial, code)?;
+            let from_session = SourceCredentials {
+                access_key_id: session.access_key_id,
+                secret_access_key: session.secret_access_key,
+                session_token: Some(session.session_token),
+            };
+            Ok(sts.call(&from_session, &assume(None))?)
+        }
+        _ => coded_call(sts, source, flow.serial_number.as_deref(), code, assume),
+    }
+}
+
+/// The MFA session of these source keys and this device: cached while it has a minute
+/// left, else made now with a code and cached.
+fn mfa_session(
+    cache: &Cache,
+    chain: &SessionChain,
+    sts: &dyn Sts,
+    source: &SourceCredentials,
+    serial: &str,
+    code: CodeSource,
+) -> Result<SessionCredentials, Error> {
+    let mut key = KeyBuilder::new("mfa-session v1");
+    key.field("access_key_id", Some(&source.access_key_id))
+        .secret(
+            "secret_access_key",
+            Some(source.secret_access_key.expose_secret()),
+        )
+        .field("serial", Some(serial))
+        .field("endpoint", chain.endpoint_url)
+        .number("duration", Some(DEFAULT_SESSION_DURATION));
+    let key = key.finish();
+    if let Some(hit) = cache.get(&key, Kind::MfaSession, SESSION_MARGIN) {
+        return Ok(hit.credentials);
+    }
+    let session = coded_call(sts, source, Some(serial), code, |mfa| Call::SessionToken {
+        duration_seconds: DEFAULT_SESSION_DURATION,
+        mfa,
+    })?;
+    cache.put(&key, Kind::MfaSession, chain.profile, None, &session);
+    Ok(session)
+}
+
+/// One call, carrying the MFA code when there is a device. A code from a TOTP seed that STS
+/// refuses (as it does a code already used) is followed, once, by the next window's code.
+fn coded_call(
+    sts: &dyn Sts,
+    source: &SourceCredentials,
+    serial: Option<&str>,
+    code: CodeSource,
+    call: impl Fn(Option<Mfa>) -> Call,
+) -> Result<SessionCredentials, Error> {
+    let Some(serial) = serial else {
+        return Ok(sts.call(source, &call(None))?);
+    };
+    let mfa = |token_code| {
+        Some(Mfa {
+            serial_number: serial.to_owned(),
+            token_code,
+        })
+    };
+    let first = match &code {
+        CodeSource::Given(code) => code.clone(),
+        CodeSource::Totp(totp) => SecretString::from(totp.code_now().as_str()),
+        CodeSource::Prompt => ask_code(serial)?,
+    };
+    match sts.call(source, &call(mfa(first))) {
+        Err(e) if is_code_refused(&e) && matches!(code, CodeSource::Totp(_)) => {
+            let CodeSource::Totp(totp) = code else {
+                unreachable!("matched above")
+            };
+            let now = now_secs().max(0) as u64;
+            let next = (now / totp.period + 1) * totp.period;
+            eprintln!(
+                "aws-auth: STS refused the TOTP code for {serial} (a code works only once); waiting {} s for                  the next one",
+                next - now
+            );
+            std::thread::sleep(Duration::from_secs(next - now));
+            let code = SecretString::from(totp.code_now().as_str());
+            Ok(sts.call(source, &call(mfa(code)))?)
+        }
+        result => Ok(result?),
+    }
+}
+
+/// AccessDenied over the MFA code: what AWS answers for a wrong or already used code.
+fn is_code_refused(error: &StsError) -> bool {
+    matches!(&error.kind, StsErrorKind::Service { code, message, .. }
+        if code == "AccessDenied" && message.to_ascii_lowercase().contains("multifactorauthentication"))
+}
+
+fn ask_code(serial: &str) -> Result<SecretString, Error> {
+    let code = tty::ask_line(
+        &format!("MFA code for {serial}: "),
+        "the MFA code",
+        "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\"), \
+         or keep an otpauth:// line in the profile's pass or gopass entry",
+    )?;
+    validate::token_code(code.expose_secret())?;
+    Ok(code)
 }
 
 /// Every check that needs no secret and no request, each with its own message.
@@ -199,26 +545,12 @@ fn check_combination(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), E
     Ok(())
 }
 
-fn token_code(flow: &FlowArgs, serial: &str) -> Result<SecretString, Error> {
-    if let Some(code) = &flow.token_code {
-        return Ok(code.clone());
-    }
-    let code = tty::ask_line(
-        &format!("MFA code for {serial}: "),
-        "the MFA code",
-        "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\"), \
-         or keep an otpauth:// line in the profile's pass or gopass entry",
-    )?;
-    validate::token_code(code.expose_secret())?;
-    Ok(code)
-}
-
 /// `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1.
 fn region(flow: &FlowArgs) -> Result<String, Error> {
     let (name, value) = [
         ("--region", flow.region.clone()),
-        ("AWS_REGION", env_var("AWS_REGION")),
-        ("AWS_DEFAULT_REGION", env_var("AWS_DEFAULT_REGION")),
+        ("AWS_REGION", crate::env::var("AWS_REGION")),
+        ("AWS_DEFAULT_REGION", crate::env::var("AWS_DEFAULT_REGION")),
     ]
     .into_iter()
     .find_map(|(name, value)| value.map(|v| (name, v)))
@@ -229,13 +561,13 @@ fn region(flow: &FlowArgs) -> Result<String, Error> {
 
 /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
 fn endpoint_url() -> Result<Option<String>, Error> {
-    if env_var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+    if crate::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return Ok(None);
     }
     for name in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
-        if let Some(url) = env_var(name) {
+        if let Some(url) = crate::env::var(name) {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(Error::Usage(format!(
                     "{name} must be an http:// or https:// URL, not {url:?}"
@@ -251,7 +583,7 @@ fn endpoint_url() -> Result<Option<String>, Error> {
 /// of an earlier eval: it is ignored, with a warning, rather than sent with the wrong key.
 fn source_from_env() -> Result<SourceCredentials, Error> {
     let (Some(access_key_id), Some(secret)) = (
-        env_var("AWS_ACCESS_KEY_ID"),
+        crate::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var_os("AWS_SECRET_ACCESS_KEY"),
     ) else {
         return Err(Error::Usage(
@@ -282,4 +614,240 @@ fn source_from_env() -> Result<SourceCredentials, Error> {
         secret_access_key: SecretString::from(secret.as_str()),
         session_token: session_token.map(|t| SecretString::from(t.as_str())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::store::Memory;
+    use aws_smithy_types::DateTime;
+    use std::sync::Mutex;
+
+    /// What the fake STS saw of one call.
+    #[derive(Debug, PartialEq)]
+    struct Seen {
+        operation: &'static str,
+        signed_by: String,
+        token_code: Option<String>,
+        duration: Option<u64>,
+    }
+
+    /// An STS that records each call and answers with fresh credentials (ASIA1, ASIA2, ...).
+    #[derive(Default)]
+    struct Recording {
+        seen: Mutex<Vec<Seen>>,
+        refuse_first_code: bool,
+    }
+
+    impl Sts for Recording {
+        fn call(
+            &self,
+            source: &SourceCredentials,
+            call: &Call,
+        ) -> Result<SessionCredentials, StsError> {
+            let mut seen = self.seen.lock().unwrap();
+            let (duration, mfa) = match call {
+                Call::SessionToken {
+                    duration_seconds,
+                    mfa,
+                } => (Some(*duration_seconds), mfa),
+                Call::AssumeRole {
+                    duration_seconds,
+                    mfa,
+                    ..
+                } => (*duration_seconds, mfa),
+            };
+            seen.push(Seen {
+                operation: call.operation(),
+                signed_by: source.access_key_id.clone(),
+                token_code: mfa.as_ref().map(|m| m.token_code.expose_secret().to_owned()),
+                duration,
+            });
+            if self.refuse_first_code && seen.len() == 1 {
+                return Err(StsError::new(
+                    call,
+                    "test",
+                    StsErrorKind::Service {
+                        code: "AccessDenied".into(),
+                        message: "MultiFactorAuthentication failed with invalid MFA one time pass code."
+                            .into(),
+                        status: Some(403),
+                    },
+                ));
+            }
+            Ok(SessionCredentials {
+                access_key_id: format!("ASIA{}", seen.len()),
+                secret_access_key: SecretString::from(format!("secret{}", seen.len())),
+                session_token: SecretString::from(format!("token{}", seen.len())),
+                expiration: DateTime::from_secs(now_secs() + duration.unwrap_or(3600) as i64),
+            })
+        }
+    }
+
+    fn long_term() -> SourceCredentials {
+        SourceCredentials {
+            access_key_id: "AKIASOURCE0000000001".into(),
+            secret_access_key: SecretString::from("source-secret"),
+            session_token: None,
+        }
+    }
+
+    fn role_flow(duration: Option<u64>) -> FlowArgs {
+        FlowArgs {
+            serial_number: Some("arn:aws:iam::123456789012:mfa/alice".into()),
+            role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+            role_duration_seconds: duration,
+            role_session_name: Some("alice".into()),
+            ..Default::default()
+        }
+    }
+
+    fn code() -> CodeSource {
+        CodeSource::Given(SecretString::from("123456"))
+    }
+
+    fn memory_cache() -> Cache {
+        Cache::with_lock_dir(Box::<Memory>::default(), std::env::temp_dir())
+    }
+
+    fn chain(cache: &Cache) -> SessionChain<'_> {
+        SessionChain {
+            cache: Some(cache),
+            profile: "work",
+            endpoint_url: Some("http://127.0.0.1:1"),
+        }
+    }
+
+    fn seen(sts: &Recording) -> Vec<(&'static str, String, Option<String>, Option<u64>)> {
+        sts.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| (s.operation, s.signed_by.clone(), s.token_code.clone(), s.duration))
+            .collect()
+    }
+
+    #[test]
+    fn without_a_cache_a_role_is_one_assume_role_carrying_the_code() {
+        let sts = Recording::default();
+        let creds = run_with(&role_flow(None), &long_term(), code(), &sts, SessionChain::none())
+            .unwrap();
+        assert_eq!(creds.access_key_id, "ASIA1");
+        assert_eq!(
+            seen(&sts),
+            [("AssumeRole", "AKIASOURCE0000000001".into(), Some("123456".into()), None)]
+        );
+    }
+
+    #[test]
+    fn with_a_cache_a_short_role_comes_from_a_cached_mfa_session_without_a_code() {
+        let sts = Recording::default();
+        let cache = memory_cache();
+        let creds = run_with(&role_flow(None), &long_term(), code(), &sts, chain(&cache)).unwrap();
+        assert_eq!(creds.access_key_id, "ASIA2");
+        assert_eq!(
+            seen(&sts),
+            [
+                ("GetSessionToken", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(43_200)),
+                ("AssumeRole", "ASIA1".into(), None, None),
+            ]
+        );
+        // The role lapsed, the MFA session did not: one AssumeRole from it, no code asked
+        // (a prompt would fail here: there is no terminal in unit tests).
+        let creds = run_with(
+            &role_flow(Some(3600)),
+            &long_term(),
+            CodeSource::Prompt,
+            &sts,
+            chain(&cache),
+        )
+        .unwrap();
+        assert_eq!(creds.access_key_id, "ASIA3");
+        assert_eq!(seen(&sts)[2], ("AssumeRole", "ASIA1".into(), None, Some(3600)));
+        assert_eq!(seen(&sts).len(), 3);
+        // Other source keys have their own session.
+        let other = SourceCredentials {
+            secret_access_key: SecretString::from("rotated-secret"),
+            ..long_term()
+        };
+        run_with(&role_flow(None), &other, code(), &sts, chain(&cache)).unwrap();
+        assert_eq!(seen(&sts)[3].0, "GetSessionToken");
+    }
+
+    #[test]
+    fn a_role_longer_than_an_hour_is_assumed_directly_with_the_code() {
+        let sts = Recording::default();
+        let cache = memory_cache();
+        run_with(&role_flow(Some(3601)), &long_term(), code(), &sts, chain(&cache)).unwrap();
+        assert_eq!(
+            seen(&sts),
+            [("AssumeRole", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(3601))]
+        );
+    }
+
+    #[test]
+    fn temporary_source_keys_assume_the_role_directly() {
+        let sts = Recording::default();
+        let cache = memory_cache();
+        let source = SourceCredentials {
+            access_key_id: "ASIASOURCE0000000001".into(),
+            session_token: Some(SecretString::from("t")),
+            ..long_term()
+        };
+        run_with(&role_flow(None), &source, code(), &sts, chain(&cache)).unwrap();
+        assert_eq!(seen(&sts).len(), 1);
+        assert_eq!(seen(&sts)[0].0, "AssumeRole");
+        assert_eq!(seen(&sts)[0].2.as_deref(), Some("123456"));
+    }
+
+    #[test]
+    fn without_a_role_one_get_session_token_with_the_default_twelve_hours() {
+        let sts = Recording::default();
+        let flow = FlowArgs {
+            serial_number: Some("arn:aws:iam::123456789012:mfa/alice".into()),
+            ..Default::default()
+        };
+        run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
+        assert_eq!(
+            seen(&sts),
+            [("GetSessionToken", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(43_200))]
+        );
+    }
+
+    #[test]
+    fn a_refused_given_code_is_not_retried() {
+        let sts = Recording {
+            refuse_first_code: true,
+            ..Default::default()
+        };
+        let err = run_with(&role_flow(None), &long_term(), code(), &sts, SessionChain::none())
+            .unwrap_err();
+        assert!(err.to_string().contains("AccessDenied"), "{err}");
+        assert_eq!(seen(&sts).len(), 1);
+    }
+
+    #[test]
+    fn the_cache_key_names_what_is_asked_for_not_how() {
+        let source = || Source::Env(long_term());
+        let base = credentials_key(&role_flow(None), &source(), Some("http://e"));
+        let same = FlowArgs {
+            token_code: Some(SecretString::from("654321")),
+            timeout: 99,
+            min_ttl: 1,
+            ..role_flow(None)
+        };
+        assert_eq!(credentials_key(&same, &source(), Some("http://e")), base);
+        let other_role = FlowArgs {
+            role_arn: Some("arn:aws:iam::123456789012:role/other".into()),
+            ..role_flow(None)
+        };
+        assert_ne!(credentials_key(&other_role, &source(), Some("http://e")), base);
+        assert_ne!(credentials_key(&role_flow(Some(900)), &source(), Some("http://e")), base);
+        assert_ne!(credentials_key(&role_flow(None), &source(), None), base);
+        let other_keys = Source::Env(SourceCredentials {
+            secret_access_key: SecretString::from("other"),
+            ..long_term()
+        });
+        assert_ne!(credentials_key(&role_flow(None), &other_keys, Some("http://e")), base);
+    }
 }

@@ -8,17 +8,23 @@
 pub mod add;
 pub mod backend;
 pub mod ca_bundle;
+pub mod cache;
+pub mod cache_command;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod env;
 pub mod error;
+pub mod exec;
 pub mod flow;
 pub mod list;
 pub mod passwd;
 pub mod process;
 pub mod profile;
+pub mod provider;
 pub mod reference;
 pub mod render;
+pub mod serve;
 pub mod session_name;
 pub mod sts;
 pub mod sts_client;
@@ -28,6 +34,16 @@ pub mod validate;
 
 use clap::Parser;
 use std::io::Write;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// How a run ends when it succeeds.
+pub enum Outcome {
+    /// The result, for stdout.
+    Print(Zeroizing<String>),
+    /// Nothing more to print: exit with this code (a child's status under `serve`).
+    Exit(i32),
+}
 
 /// Parses the command line, runs, prints the result or the error; returns the exit code.
 /// stdout is written once, and only after everything succeeded.
@@ -40,22 +56,46 @@ pub fn main_entry() -> i32 {
         }
     };
     let result = match cli.command {
-        None => flow::run(cli.flow, cli.profile.as_deref(), cli.config.as_deref()),
-        Some(cli::Command::Add(args)) => add::run(args),
-        Some(cli::Command::Profiles(args)) => list::run(args.config.as_deref()),
+        None => flow::Flow::prepare(&cli.target, cli.flow)
+            .and_then(|flow| flow.obtain())
+            .and_then(|issued| {
+                render::render(&issued.credentials, issued.region.as_deref(), cli.format)
+                    .map_err(error::Error::from)
+            })
+            .map(Outcome::Print),
+        Some(cli::Command::Exec(args)) => {
+            flow::Flow::prepare(&args.target, args.flow).and_then(|flow| {
+                let issued = flow.obtain()?;
+                Err(exec::run(
+                    &issued,
+                    args.command,
+                    args.target.profile.as_deref(),
+                ))
+            })
+        }
+        Some(cli::Command::Serve(args)) => flow::Flow::prepare(&args.target, args.flow)
+            .and_then(|flow| serve::run(Arc::new(flow), args.format, args.command)),
+        Some(cli::Command::Cache(command)) => cache_command::run(command),
+        Some(cli::Command::Add(args)) => add::run(args).map(Outcome::Print),
+        Some(cli::Command::Profiles(args)) => list::run(args.config.as_deref()).map(Outcome::Print),
     };
-    let result = result.and_then(|out| {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(out.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(error::Error::Output)
-    });
-    match result {
-        Ok(()) => 0,
+    match result.and_then(|outcome| match outcome {
+        Outcome::Print(out) => write_stdout(out.as_bytes()).map(|()| 0),
+        Outcome::Exit(code) => Ok(code),
+    }) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("aws-auth: error: {e}");
             e.exit_code()
         }
     }
+}
+
+/// Writes the result to stdout and flushes it.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), error::Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(error::Error::Output)
 }

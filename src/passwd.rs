@@ -30,7 +30,7 @@ pub fn current() -> Option<(String, PathBuf)> {
 
 /// `$HOME`, else the home directory from the password database.
 pub fn home_dir() -> Option<PathBuf> {
-    crate::flow::env_var("HOME")
+    crate::env::var("HOME")
         .map(PathBuf::from)
         .or_else(|| current().map(|(_, home)| home))
 }

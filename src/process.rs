@@ -2,6 +2,7 @@
 //! from a zeroizing buffer through a pipe; stdout read into a zeroizing buffer of bounded
 //! size; stderr kept for error messages; every run bounded in time.
 
+use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -65,7 +66,7 @@ pub fn run(
         expression = expression.env_remove(var);
     }
     // cron may set no HOME; pass, gpg and friends find their stores through it.
-    if crate::flow::env_var("HOME").is_none()
+    if crate::env::var("HOME").is_none()
         && let Some(home) = crate::passwd::home_dir()
     {
         expression = expression.env("HOME", home);
@@ -145,6 +146,43 @@ pub fn run(
         stdout,
         stderr: clean(&stderr),
     })
+}
+
+/// The environment a command run with credentials gets: `set` added, `remove` taken out,
+/// the rest inherited.
+pub struct ChildEnv<'a> {
+    pub set: Vec<(&'static str, &'a str)>,
+    pub remove: &'a [&'a str],
+}
+
+fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command.args(args);
+    for name in env.remove {
+        command.env_remove(name);
+    }
+    for (name, value) in &env.set {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Replaces this process with `program args` (execve: the command's signals, its exit
+/// status, its stdout). Returns only on failure.
+#[cfg(unix)]
+pub fn exec(program: &OsStr, args: &[OsString], env: &ChildEnv) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    command_with(program, args, env).exec()
+}
+
+/// Starts `program args` with stdin, stdout and stderr inherited (a command run under
+/// `aws-auth serve`); the caller waits for it.
+pub fn spawn(
+    program: &OsStr,
+    args: &[OsString],
+    env: &ChildEnv,
+) -> std::io::Result<std::process::Child> {
+    command_with(program, args, env).spawn()
 }
 
 /// stderr for a message: lossy UTF-8, control characters as spaces, one paragraph, bounded.

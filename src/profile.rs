@@ -3,11 +3,12 @@
 //! reference is fetched concurrently, each fetch unit (entry) once.
 
 use crate::backend::spec::{Fields, SpecError, Specs};
-use crate::backend::{FetchErrorKind, Unit, extract};
+use crate::backend::{FetchErrorKind, Unit, extract, totp_of};
 use crate::cli::FlowArgs;
 use crate::config::{ConfigError, RawProfile};
 use crate::credentials::SourceCredentials;
-use crate::reference::{self, Value};
+use crate::reference::{self, Reference, Value};
+use crate::totp::Totp;
 use crate::validate;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -117,6 +118,14 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
     }
 }
 
+/// What a profile yields besides the flow's filled-in values.
+pub struct Resolved {
+    pub source: SourceCredentials,
+    /// The generator behind the MFA code when it came from a TOTP seed: the flow computes
+    /// the code when it sends it (and the next one if STS refuses it as already used).
+    pub totp: Option<Totp>,
+}
+
 /// Fills `flow` from the profile and returns the source keys. Flags already in `flow` win.
 pub fn apply(
     name: &str,
@@ -125,7 +134,7 @@ pub fn apply(
     specs: &Specs,
     home: Option<&Path>,
     limit: Duration,
-) -> Result<SourceCredentials, ProfileError> {
+) -> Result<Resolved, ProfileError> {
     let field_err = |field: &'static str, problem: String| ProfileError::Field {
         profile: name.to_owned(),
         field,
@@ -243,7 +252,7 @@ pub fn apply(
         );
     }
 
-    let mut values = fetch(&wanted, specs, home, limit, name)?;
+    let (mut values, mut totp) = fetch(&wanted, specs, home, limit, name)?;
     let mut take = |field: &str| values.remove(field);
 
     let access_key_id = take("access_key_id")
@@ -315,6 +324,8 @@ pub fn apply(
         validate::token_code(code.expose_secret())
             .map_err(invalid("mfa_code", code.expose_secret()))?;
         flow.token_code = Some(code);
+    } else {
+        totp = None;
     }
     if let Some(v) = take("role_session_name").map(plain) {
         validate::session_name(&v).map_err(invalid("role_session_name", &v))?;
@@ -352,22 +363,26 @@ pub fn apply(
         .map_err(invalid("session_duration_seconds", ""))?;
         flow.session_duration_seconds = Some(seconds);
     }
-    Ok(SourceCredentials {
-        access_key_id,
-        secret_access_key,
-        session_token: None,
+    Ok(Resolved {
+        source: SourceCredentials {
+            access_key_id,
+            secret_access_key,
+            session_token: None,
+        },
+        totp,
     })
 }
 
 /// Fetches every reference, each unit once and all units at the same time, and returns the
-/// values by field. Absent optional fields are left out.
+/// values by field (absent optional fields are left out), and the MFA code's TOTP generator
+/// when the code comes from a seed.
 fn fetch(
     wanted: &[Wanted],
     specs: &Specs,
     home: Option<&Path>,
     limit: Duration,
     profile: &str,
-) -> Result<HashMap<&'static str, SecretString>, ProfileError> {
+) -> Result<(HashMap<&'static str, SecretString>, Option<Totp>), ProfileError> {
     let mut units: Vec<Unit> = Vec::new();
     for w in wanted {
         if let Value::Ref(r) = &w.value {
@@ -399,6 +414,7 @@ fn fetch(
         units.iter().zip(results.iter()).collect();
 
     let mut values = HashMap::new();
+    let mut totp = None;
     for w in wanted {
         let reference = match &w.value {
             Value::Literal(text) => {
@@ -434,6 +450,17 @@ fn fetch(
         {
             continue;
         }
+        if w.field == "mfa_code" && matches!(reference, Reference::Totp(_)) {
+            match totp_of(reference, text, specs) {
+                Ok(generator) => {
+                    values.insert(w.field, SecretString::from(generator.code_now().as_str()));
+                    totp = Some(generator);
+                }
+                Err(kind) if absent(&kind) => {}
+                Err(kind) => return Err(fail(kind)),
+            }
+            continue;
+        }
         match extract(reference, text, specs) {
             Ok(value) => {
                 values.insert(w.field, value);
@@ -442,7 +469,7 @@ fn fetch(
             Err(kind) => return Err(fail(kind)),
         }
     }
-    Ok(values)
+    Ok((values, totp))
 }
 
 #[cfg(test)]
@@ -459,7 +486,7 @@ mod tests {
         raw: &RawProfile,
         flow: &mut FlowArgs,
     ) -> Result<SourceCredentials, ProfileError> {
-        apply(name, raw, flow, &specs(), None, Duration::from_secs(5))
+        apply(name, raw, flow, &specs(), None, Duration::from_secs(5)).map(|r| r.source)
     }
 
     /// The message of the error `apply` must give for profile "w".

@@ -4,10 +4,13 @@
 mod backends;
 mod cli_errors;
 mod end_to_end;
+mod exec;
 mod hostile_sts;
 mod keyring;
 mod profiles;
 mod quoting;
+mod serve;
+mod sessions;
 mod support;
 mod terminal;
 mod tls;

@@ -239,27 +239,39 @@ fn run_spec(
     Ok(SecretString::from(text))
 }
 
+/// The TOTP generator a `totp:` reference names, from its unit's text (so the flow can
+/// compute a code when it sends it, and the next one if STS refuses it as used).
+pub fn totp_of(
+    reference: &Reference,
+    text: &SecretString,
+    specs: &Specs,
+) -> Result<Totp, FetchErrorKind> {
+    let Reference::Totp(inner) = reference else {
+        return Err(FetchErrorKind::BadSeed("not a totp: reference".into()));
+    };
+    // A line-based entry read without #KEY: look for the otpauth line in all of it.
+    let whole_entry =
+        matches!(&**inner, Reference::Command { field: None, .. }) && is_lines(inner, specs);
+    let source = if whole_entry {
+        text.clone()
+    } else {
+        extract(inner, text, specs)?
+    };
+    Totp::from_text(source.expose_secret()).map_err(|e| FetchErrorKind::BadSeed(e.to_string()))
+}
+
 /// Takes a reference's value from its unit's text (a missing `#KEY` line is `NoField`).
 pub fn extract(
     reference: &Reference,
     text: &SecretString,
     specs: &Specs,
 ) -> Result<SecretString, FetchErrorKind> {
+    if let Reference::Totp(_) = reference {
+        let totp = totp_of(reference, text, specs)?;
+        return Ok(SecretString::from(totp.code_now().as_str()));
+    }
     let text = text.expose_secret();
     match reference {
-        Reference::Totp(inner) => {
-            // A line-based entry read without #KEY: look for the otpauth line in all of it.
-            let whole_entry = matches!(&**inner, Reference::Command { field: None, .. })
-                && is_lines(inner, specs);
-            let source = if whole_entry {
-                SecretString::from(text)
-            } else {
-                extract(inner, &SecretString::from(text), specs)?
-            };
-            let totp = Totp::from_text(source.expose_secret())
-                .map_err(|e| FetchErrorKind::BadSeed(e.to_string()))?;
-            Ok(SecretString::from(totp.code_now().as_str()))
-        }
         Reference::Command { field, .. } if is_lines(reference, specs) => match field {
             None => {
                 let first = text.lines().next().unwrap_or_default();

@@ -2,10 +2,10 @@
 //! credential_process JSON). Values are untrusted (they come from STS): every renderer quotes
 //! so that any value comes back byte for byte and nothing in it runs.
 
-mod fish;
-mod json;
-mod powershell;
-mod sh;
+pub(crate) mod fish;
+pub mod json;
+pub(crate) mod powershell;
+pub(crate) mod sh;
 
 use crate::credentials::{SessionCredentials, format_expiration};
 use secrecy::ExposeSecret;

@@ -215,7 +215,8 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.flush();
 }
 
-fn read_request(stream: &TcpStream) -> Option<Request> {
+/// Reads one request (head + Content-Length body) off `stream`; None if it is cut short.
+pub fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -250,7 +251,8 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     })
 }
 
-fn reason(status: u16) -> &'static str {
+/// The reason phrase for the statuses the fake servers send.
+pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
@@ -307,7 +309,8 @@ fn credentials_body(request: &Request, creds: &FakeCredentials) -> String {
     )
 }
 
-fn error_body(kind: &str, code: &str, message: &str) -> String {
+/// An STS `<ErrorResponse>` document, as AWS sends it.
+pub fn error_body(kind: &str, code: &str, message: &str) -> String {
     format!(
         "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n\
          <Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error>\n\

@@ -56,4 +56,5 @@ pub mod fakes;
 pub mod pass_store;
 pub mod profile_kit;
 pub mod secret_service;
+pub mod strict_sts;
 pub mod sts_form;

@@ -35,6 +35,13 @@ impl Sandbox {
             .expect("creating a temp dir");
         let sandbox = Sandbox { dir };
         std::fs::create_dir_all(sandbox.home().join(".config")).expect("creating HOME");
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(sandbox.runtime_dir())
+                .expect("creating XDG_RUNTIME_DIR");
+        }
         sandbox
     }
 
@@ -45,6 +52,11 @@ impl Sandbox {
 
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
+    }
+
+    /// `$XDG_RUNTIME_DIR` of the sandbox (0700, as a login's is).
+    pub fn runtime_dir(&self) -> PathBuf {
+        self.dir.path().join("run")
     }
 
     /// A path inside the temp dir (not created).
@@ -70,6 +82,11 @@ impl Sandbox {
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("LANG", "C.UTF-8")
+            // The session cache is per user (kernel keyring, Secret Service): tests that
+            // do not test it keep it off, so no test sees another's cached session.
+            .env("AWS_AUTH_NO_CACHE", "1")
+            // Lock files go here, not to the machine's /tmp/aws-auth-UID.
+            .env("XDG_RUNTIME_DIR", self.runtime_dir())
             .current_dir(self.root())
             .stdin(Stdio::null());
         cmd

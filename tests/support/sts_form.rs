@@ -18,7 +18,8 @@ pub fn signing_key_id(request: &Request) -> Option<String> {
     Some(credential.split('/').next()?.to_owned())
 }
 
-fn percent_decode(text: &str) -> String {
+/// Form decoding: `%XX` escapes and `+` for a space.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -1,0 +1,146 @@
+//! The per-credentials lock that makes parallel callers on an empty cache share one STS call
+//! and one prompt: `flock` on a file in a directory only the user can enter
+//! (`$XDG_RUNTIME_DIR/aws-auth`, else `/tmp/aws-auth-UID`). The files hold nothing.
+
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "{} is not a private directory of yours (it must be owned by you, not a link, and mode 0700): \
+         remove it, or set XDG_RUNTIME_DIR to a directory of your own",
+        .0.display()
+    )]
+    UnsafeDir(PathBuf),
+    #[error("cannot use the lock file {}: {reason}", .path.display())]
+    Io { path: PathBuf, reason: String },
+    #[error(
+        "another aws-auth run for the same credentials held the lock for more than {} s (is it waiting \
+         for an MFA code on another terminal?)",
+        .0.as_secs()
+    )]
+    Timeout(Duration),
+}
+
+/// Held while it lives; dropping it (closing the file) releases the lock.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// `$XDG_RUNTIME_DIR/aws-auth` when XDG_RUNTIME_DIR names an absolute path, else
+/// `/tmp/aws-auth-UID`.
+pub fn dir() -> PathBuf {
+    match crate::env::var("XDG_RUNTIME_DIR") {
+        Some(runtime) if Path::new(&runtime).is_absolute() => {
+            PathBuf::from(runtime).join("aws-auth")
+        }
+        _ => std::env::temp_dir().join(format!("aws-auth-{}", unsafe { libc::geteuid() })),
+    }
+}
+
+/// Creates `dir` 0700 if needed and checks that it is a real directory of ours that no one
+/// else can enter (in /tmp, another user could have made it first).
+fn private_dir(dir: &Path) -> Result<(), LockError> {
+    match DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(LockError::Io {
+                path: dir.to_owned(),
+                reason: e.kind().to_string(),
+            });
+        }
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| LockError::Io {
+        path: dir.to_owned(),
+        reason: e.kind().to_string(),
+    })?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !meta.file_type().is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+        return Err(LockError::UnsafeDir(dir.to_owned()));
+    }
+    Ok(())
+}
+
+/// Takes the lock named `name` in `dir`, waiting at most `limit` for another holder.
+pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockError> {
+    private_dir(dir)?;
+    let path = dir.join(format!("{name}.lock"));
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .map_err(|e| LockError::Io {
+            path: path.clone(),
+            reason: e.kind().to_string(),
+        })?;
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        // SAFETY: the descriptor is open for as long as `file` lives.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(Lock { _file: file });
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK)
+            && e.kind() != std::io::ErrorKind::Interrupted
+        {
+            return Err(LockError::Io {
+                path,
+                reason: e.kind().to_string(),
+            });
+        }
+        if start.elapsed() >= limit {
+            return Err(LockError::Timeout(limit));
+        }
+        std::thread::sleep(pause.min(limit.saturating_sub(start.elapsed())));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_second_holder_waits_then_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = dir.path().join("aws-auth");
+        let held = acquire(&locks, "k", Duration::from_secs(1)).unwrap();
+        let start = Instant::now();
+        let err = acquire(&locks, "k", Duration::from_millis(200)).unwrap_err();
+        assert!(matches!(err, LockError::Timeout(_)), "{err}");
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        // Another name is another lock.
+        acquire(&locks, "other", Duration::from_millis(10)).unwrap();
+        drop(held);
+        acquire(&locks, "k", Duration::from_millis(10)).unwrap();
+        let mode = std::fs::metadata(&locks).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn a_directory_others_can_enter_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = dir.path().join("aws-auth");
+        std::fs::create_dir(&locks).unwrap();
+        std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = acquire(&locks, "k", Duration::from_millis(10)).unwrap_err();
+        assert!(matches!(err, LockError::UnsafeDir(_)), "{err}");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let err = acquire(&link, "k", Duration::from_millis(10)).unwrap_err();
+        assert!(matches!(err, LockError::UnsafeDir(_)), "{err}");
+    }
+}

@@ -1,0 +1,409 @@
+//! The session cache: it wraps the step that obtains credentials, so a run whose result is
+//! cached runs no password manager and no STS call. Entries live in the OS keyring (the
+//! Secret Service, else the user's persistent kernel keyring), never in a file; a per-profile
+//! lock makes parallel callers share one STS call and one prompt.
+
+pub mod entry;
+pub mod lock;
+pub mod store;
+
+#[cfg(target_os = "linux")]
+pub mod kernel;
+#[cfg(target_os = "linux")]
+pub mod secret_service;
+
+use crate::credentials::{Issued, SessionCredentials, now_secs};
+use aws_lc_rs::digest;
+pub use entry::{Entry, Kind};
+use std::path::PathBuf;
+use std::time::Duration;
+pub use store::{Label, Store, StoreError};
+
+/// The longest any STS session lasts (GetSessionToken's 36 hours), plus slack for clock
+/// steps: an entry claiming to live longer was not written by us.
+const LONGEST_LIFE: i64 = 129_600 + 300;
+
+/// The identity of what is cached: SHA-256 over named, length-prefixed fields, in hex.
+pub struct KeyBuilder(digest::Context);
+
+impl KeyBuilder {
+    pub fn new(purpose: &str) -> KeyBuilder {
+        let mut builder = KeyBuilder(digest::Context::new(&digest::SHA256));
+        builder.field("purpose", Some(purpose));
+        builder
+    }
+
+    /// Adds one field; `None` and `Some("")` differ.
+    pub fn field(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        for part in [Some(name), value] {
+            match part {
+                Some(text) => {
+                    self.0.update(&(text.len() as u64 + 1).to_le_bytes());
+                    self.0.update(text.as_bytes());
+                }
+                None => self.0.update(&0u64.to_le_bytes()),
+            }
+        }
+        self
+    }
+
+    pub fn number(&mut self, name: &str, value: Option<u64>) -> &mut Self {
+        self.field(name, value.map(|v| v.to_string()).as_deref())
+    }
+
+    /// A secret enters the key only as its own SHA-256, so the key could not give it away
+    /// even if it were not itself hashed.
+    pub fn secret(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        let hashed = value.map(|v| hex(digest::digest(&digest::SHA256, v.as_bytes()).as_ref()));
+        self.field(name, hashed.as_deref())
+    }
+
+    pub fn finish(self) -> String {
+        hex(self.0.finish().as_ref())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The store in use, or why there is none.
+pub struct Opened {
+    pub store: Option<Box<dyn Store>>,
+    pub reason: String,
+}
+
+/// Picks the store: the Secret Service when a D-Bus session reaches one, else the user's
+/// persistent kernel keyring, else none (a container that forbids keyctl): never a file.
+#[cfg(target_os = "linux")]
+pub fn open() -> Opened {
+    let mut why = Vec::new();
+    let bus = crate::env::var("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if bus {
+        // A D-Bus call can wait a long time on a stuck daemon: the cache is not worth it.
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(secret_service::Ss::open());
+        });
+        match result.recv_timeout(Duration::from_secs(3)) {
+            Ok(Ok(ss)) => {
+                return Opened {
+                    store: Some(Box::new(ss)),
+                    reason: "a Secret Service answers on the D-Bus session bus; entries are items of its \
+                             default collection, encrypted at rest by the keyring daemon"
+                        .into(),
+                };
+            }
+            Ok(Err(e)) => why.push(e.to_string()),
+            Err(_) => why.push("the Secret Service did not answer within 3 s".into()),
+        }
+    } else {
+        why.push(
+            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service"
+                .to_owned(),
+        );
+    }
+    match kernel::Kernel::open() {
+        Ok(kernel) => {
+            why.push(
+                "using the user's persistent kernel keyring, shared by all of your logins and held in \
+                 kernel memory only"
+                    .into(),
+            );
+            Opened {
+                store: Some(Box::new(kernel)),
+                reason: why.join("; "),
+            }
+        }
+        Err(e) => {
+            why.push(e.to_string());
+            why.push("aws-auth runs without a session cache".into());
+            Opened {
+                store: None,
+                reason: why.join("; "),
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn open() -> Opened {
+    Opened {
+        store: None,
+        reason: "the session cache is implemented for Linux only so far; aws-auth runs without one"
+            .into(),
+    }
+}
+
+/// A store and where its locks go.
+pub struct Cache {
+    store: Box<dyn Store>,
+    locks: PathBuf,
+}
+
+fn warn(store: &dyn Store, e: &StoreError) {
+    eprintln!(
+        "aws-auth: warning: session cache ({}): {e}; continuing without it",
+        store.name()
+    );
+}
+
+impl Cache {
+    pub fn new(store: Box<dyn Store>) -> Cache {
+        Cache {
+            store,
+            locks: lock::dir(),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn with_lock_dir(store: Box<dyn Store>, locks: PathBuf) -> Cache {
+        Cache { store, locks }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// The entry of `kind` under `key` while at least `min_ttl` seconds of it remain. An entry
+    /// that does not decode, names another key or kind, or claims an impossible life is
+    /// removed (it will be replaced) and never used.
+    pub fn get(&self, key: &str, kind: Kind, min_ttl: i64) -> Option<Entry> {
+        let record = match self.store.get(key) {
+            Ok(Some(record)) => record,
+            Ok(None) => return None,
+            Err(e) => {
+                warn(&*self.store, &e);
+                return None;
+            }
+        };
+        let now = now_secs();
+        match Entry::decode(&record) {
+            Some(entry)
+                if entry.key == key
+                    && entry.kind == kind
+                    && entry.credentials.remaining_secs(now) <= LONGEST_LIFE =>
+            {
+                (entry.credentials.remaining_secs(now) >= min_ttl).then_some(entry)
+            }
+            _ => {
+                if let Err(e) = self.store.remove(key) {
+                    warn(&*self.store, &e);
+                }
+                None
+            }
+        }
+    }
+
+    /// Files `credentials` under `key`. A failure is a warning: the run still has its result.
+    pub fn put(
+        &self,
+        key: &str,
+        kind: Kind,
+        profile: &str,
+        region: Option<&str>,
+        credentials: &SessionCredentials,
+    ) {
+        let entry = Entry {
+            key: key.to_owned(),
+            profile: profile.to_owned(),
+            kind,
+            region: region.map(str::to_owned),
+            credentials: SessionCredentials {
+                access_key_id: credentials.access_key_id.clone(),
+                secret_access_key: credentials.secret_access_key.clone(),
+                session_token: credentials.session_token.clone(),
+                expiration: credentials.expiration,
+            },
+        };
+        let Some(record) = entry.encode() else {
+            return;
+        };
+        let label = Label {
+            key,
+            profile,
+            kind: kind.as_str(),
+            expires: credentials.expiration.secs(),
+        };
+        if let Err(e) = self.store.put(&label, record.as_bytes()) {
+            warn(&*self.store, &e);
+        }
+    }
+
+    /// Every decodable entry (for `cache list` and `cache clear`).
+    pub fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        Ok(self
+            .store
+            .list()?
+            .into_iter()
+            .filter_map(|(key, record)| Entry::decode(&record).filter(|e| e.key == key))
+            .collect())
+    }
+
+    /// Removes the entry under `key`.
+    pub fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.store.remove(key)
+    }
+
+    /// Removes every entry of `profile` (all entries when `None`); returns how many. Entries
+    /// that do not decode go too when clearing everything.
+    pub fn clear(&self, profile: Option<&str>) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for (key, record) in self.store.list()? {
+            let entry = Entry::decode(&record);
+            let matches = match (profile, &entry) {
+                (None, _) => true,
+                (Some(p), Some(e)) => e.profile == p,
+                (Some(_), None) => false,
+            };
+            if matches {
+                self.store.remove(&key)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The lock for `name`, waiting at most `limit`.
+    pub fn lock(&self, name: &str, limit: Duration) -> Result<lock::Lock, lock::LockError> {
+        lock::acquire(&self.locks, name, limit)
+    }
+}
+
+impl Entry {
+    pub fn into_issued(self) -> Issued {
+        Issued {
+            credentials: self.credentials,
+            region: self.region,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::DateTime;
+    use secrecy::{ExposeSecret, SecretString};
+
+    fn creds(id: &str, expires_in: i64) -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: id.into(),
+            secret_access_key: SecretString::from("secret"),
+            session_token: SecretString::from("token"),
+            expiration: DateTime::from_secs(now_secs() + expires_in),
+        }
+    }
+
+    fn memory() -> Cache {
+        Cache::with_lock_dir(Box::<store::Memory>::default(), std::env::temp_dir())
+    }
+
+    fn key(n: &str) -> String {
+        let mut k = KeyBuilder::new("test");
+        k.field("n", Some(n));
+        k.finish()
+    }
+
+    #[test]
+    fn keys_separate_fields_and_none_from_empty() {
+        let k = |pairs: &[(&str, Option<&str>)]| {
+            let mut b = KeyBuilder::new("t");
+            for (n, v) in pairs {
+                b.field(n, *v);
+            }
+            b.finish()
+        };
+        assert_eq!(k(&[("a", Some("b"))]), k(&[("a", Some("b"))]));
+        assert_ne!(k(&[("a", Some("bc"))]), k(&[("ab", Some("c"))]));
+        assert_ne!(k(&[("a", None)]), k(&[("a", Some(""))]));
+        assert_ne!(
+            k(&[("a", Some("1")), ("b", None)]),
+            k(&[("a", None), ("b", Some("1"))])
+        );
+        assert_eq!(k(&[]).len(), 64);
+        let mut s = KeyBuilder::new("t");
+        s.secret("s", Some("hunter2"));
+        assert_ne!(s.finish(), k(&[("s", Some("hunter2"))]));
+    }
+
+    #[test]
+    fn serves_an_entry_only_while_min_ttl_remains() {
+        let cache = memory();
+        let k = key("1");
+        cache.put(
+            &k,
+            Kind::Credentials,
+            "work",
+            Some("eu-west-1"),
+            &creds("ASIA1", 1000),
+        );
+        let hit = cache.get(&k, Kind::Credentials, 900).unwrap();
+        assert_eq!(hit.credentials.access_key_id, "ASIA1");
+        assert_eq!(hit.credentials.secret_access_key.expose_secret(), "secret");
+        assert_eq!(hit.region.as_deref(), Some("eu-west-1"));
+        assert!(cache.get(&k, Kind::Credentials, 1100).is_none());
+        // Kept: a later run with a smaller margin may still use it.
+        assert!(cache.get(&k, Kind::Credentials, 0).is_some());
+        assert!(cache.get(&k, Kind::MfaSession, 0).is_none());
+    }
+
+    #[test]
+    fn a_foreign_corrupt_or_impossible_entry_is_removed_not_used() {
+        let cache = memory();
+        let (a, b) = (key("a"), key("b"));
+        cache.put(&a, Kind::Credentials, "p", None, &creds("ASIAA", 1000));
+        // Entry a's record filed under b (a swapped item): not b's.
+        let record = cache.store().get(&a).unwrap().unwrap();
+        let label = Label {
+            key: &b,
+            profile: "p",
+            kind: "credentials",
+            expires: 0,
+        };
+        cache.store().put(&label, &record).unwrap();
+        assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+        assert!(cache.store().get(&b).unwrap().is_none(), "removed");
+        cache.store().put(&label, b"garbage").unwrap();
+        assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+        assert!(cache.store().get(&b).unwrap().is_none(), "removed");
+        cache.put(
+            &b,
+            Kind::Credentials,
+            "p",
+            None,
+            &creds("ASIAB", LONGEST_LIFE + 100),
+        );
+        assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+        assert!(cache.get(&a, Kind::Credentials, 0).is_some());
+    }
+
+    #[test]
+    fn clear_by_profile() {
+        let cache = memory();
+        cache.put(
+            &key("1"),
+            Kind::Credentials,
+            "work",
+            None,
+            &creds("A", 1000),
+        );
+        cache.put(&key("2"), Kind::MfaSession, "work", None, &creds("B", 1000));
+        cache.put(
+            &key("3"),
+            Kind::Credentials,
+            "home",
+            None,
+            &creds("C", 1000),
+        );
+        assert_eq!(cache.clear(Some("work")).unwrap(), 2);
+        let left: Vec<_> = cache
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.profile)
+            .collect();
+        assert_eq!(left, ["home"]);
+        assert_eq!(cache.clear(None).unwrap(), 1);
+        assert!(cache.entries().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,78 @@
+//! Where cached sessions live: a small trait (keyring-rs style) that each store implements,
+//! and the in-memory store the unit tests use. No store writes plain text to disk.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use zeroize::Zeroizing;
+
+/// A store failed; the message names the store and never holds a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// An entry's bytes as stored (they hold secrets: zeroized when dropped).
+pub type Record = Zeroizing<Vec<u8>>;
+
+/// What a store needs to know to file an entry besides its bytes.
+pub struct Label<'a> {
+    /// The hex cache key.
+    pub key: &'a str,
+    pub profile: &'a str,
+    pub kind: &'a str,
+    /// Seconds since the epoch when the entry is worthless (stores that can, drop it then).
+    pub expires: i64,
+}
+
+pub trait Store: Send + Sync {
+    /// A short name (`cache status` prints it): `secret-service`, `kernel-keyring`, `memory`.
+    fn name(&self) -> &'static str;
+    /// The entry filed under `key`, if any.
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError>;
+    /// Files `record` under `label.key`, replacing what was there.
+    fn put(&self, label: &Label, record: &[u8]) -> Result<(), StoreError>;
+    /// Removes the entry filed under `key` (absent is fine).
+    fn remove(&self, key: &str) -> Result<(), StoreError>;
+    /// Every entry: its key and its record.
+    fn list(&self) -> Result<Vec<(String, Record)>, StoreError>;
+}
+
+/// Entries in this process only: for tests of the cache's rules.
+#[derive(Default)]
+pub struct Memory {
+    entries: Mutex<BTreeMap<String, Record>>,
+}
+
+impl Memory {
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Record>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for Memory {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self.entries().get(key).cloned())
+    }
+
+    fn put(&self, label: &Label, record: &[u8]) -> Result<(), StoreError> {
+        self.entries()
+            .insert(label.key.to_owned(), Zeroizing::new(record.to_vec()));
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.entries().remove(key);
+        Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<(String, Record)>, StoreError> {
+        Ok(self
+            .entries()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}

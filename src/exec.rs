@@ -1,0 +1,58 @@
+//! `aws-auth exec`: the command runs in place of aws-auth (execve), with the credentials in
+//! its environment, so its signals, its stdout and its exit status are its own.
+
+use crate::credentials::{Issued, format_expiration};
+use crate::error::Error;
+use crate::process::{self, ChildEnv};
+use secrecy::ExposeSecret;
+use std::ffi::OsString;
+
+/// Variables the command must not inherit: a profile name would make SDKs ignore the keys,
+/// and AWS_SECURITY_TOKEN is the old name of a token that is not ours.
+pub const REMOVED: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+
+/// The variables the command gets: the keys, both expiration names (botocore reads
+/// AWS_CREDENTIAL_EXPIRATION), the region when one was given, and the profile's name.
+pub fn variables<'a>(
+    issued: &'a Issued,
+    expiration: &'a str,
+    profile: Option<&'a str>,
+) -> Vec<(&'static str, &'a str)> {
+    let c = &issued.credentials;
+    let mut vars = vec![
+        ("AWS_ACCESS_KEY_ID", c.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose_secret()),
+        ("AWS_SESSION_TOKEN", c.session_token.expose_secret()),
+        ("AWS_SESSION_EXPIRATION", expiration),
+        ("AWS_CREDENTIAL_EXPIRATION", expiration),
+    ];
+    if let Some(region) = issued.region.as_deref() {
+        vars.push(("AWS_REGION", region));
+        vars.push(("AWS_DEFAULT_REGION", region));
+    }
+    if let Some(profile) = profile {
+        vars.push(("AWS_AUTH_PROFILE", profile));
+    }
+    vars
+}
+
+/// Replaces this process with `command` (default `$SHELL`, else /bin/sh). Returns only the
+/// error of a command that could not be started.
+pub fn run(issued: &Issued, command: Vec<OsString>, profile: Option<&str>) -> Error {
+    let mut command = command.into_iter();
+    let program = command
+        .next()
+        .or_else(|| std::env::var_os("SHELL").filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| OsString::from("/bin/sh"));
+    let args: Vec<OsString> = command.collect();
+    let expiration = format_expiration(&issued.credentials.expiration);
+    let env = ChildEnv {
+        set: variables(issued, &expiration, profile),
+        remove: REMOVED,
+    };
+    let source = process::exec(&program, &args, &env);
+    Error::Exec {
+        program: crate::sts::clean_server_text(&program.to_string_lossy()),
+        source,
+    }
+}

@@ -1,0 +1,134 @@
+//! What `aws-auth serve` without a command prints for `eval`: unset the keys' variables (an
+//! SDK would use them before the container provider), then point the SDKs at the endpoint.
+//! Quoting is the renderers' own; no key is ever printed, only the endpoint and its token.
+
+use crate::render::{Format, fish, powershell, sh};
+use zeroize::Zeroizing;
+
+/// Variables that would win over the endpoint, or send the SDKs to another one.
+pub const UNSET: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SESSION_EXPIRATION",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+];
+
+/// The unsets, then the endpoint, its token, the region when one was given, and this
+/// server's pid (to stop it: `kill $AWS_AUTH_SERVER_PID`). `format` is a shell's.
+pub fn render(
+    format: Format,
+    url: &str,
+    token: &str,
+    region: Option<&str>,
+) -> Result<Zeroizing<String>, crate::error::Error> {
+    let pid = std::process::id().to_string();
+    let mut vars = vec![
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
+    ];
+    if let Some(region) = region {
+        vars.push(("AWS_REGION", region));
+        vars.push(("AWS_DEFAULT_REGION", region));
+    }
+    vars.push(("AWS_AUTH_SERVER_PID", &pid));
+    // Room for the worst case, so the buffer holding the token never grows (and leaves a
+    // copy behind).
+    let capacity = 256
+        + UNSET.iter().map(|name| 64 + name.len()).sum::<usize>()
+        + vars
+            .iter()
+            .map(|(name, value)| 32 + name.len() + 4 * value.len())
+            .sum::<usize>();
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    match format {
+        Format::Sh => {
+            out.push_str("unset");
+            for name in UNSET {
+                out.push(' ');
+                out.push_str(name);
+            }
+            out.push('\n');
+            sh::render(&vars, &mut out);
+        }
+        Format::Fish => {
+            for name in UNSET {
+                out.push_str("set -e ");
+                out.push_str(name);
+                out.push('\n');
+            }
+            fish::render(&vars, &mut out);
+        }
+        Format::Powershell => {
+            for name in UNSET {
+                out.push_str("Remove-Item Env:");
+                out.push_str(name);
+                out.push_str(" -ErrorAction SilentlyContinue\n");
+            }
+            powershell::render(&vars, &mut out);
+        }
+        Format::Json => {
+            return Err(crate::error::Error::Usage(
+                "--format json is for credential_process, not for serve's variables".into(),
+            ));
+        }
+    }
+    debug_assert!(out.len() <= capacity, "the output buffer grew");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://127.0.0.1:4321/";
+
+    fn pid_line(prefix: &str, suffix: &str) -> String {
+        format!("{prefix}{}{suffix}", std::process::id())
+    }
+
+    #[test]
+    fn sh_unsets_the_keys_then_exports_the_endpoint() {
+        let out = render(Format::Sh, URL, "abc123", Some("eu-west-1")).unwrap();
+        assert_eq!(
+            out.as_str(),
+            format!(
+                "unset {}\n\
+                 export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://127.0.0.1:4321/'\n\
+                 export AWS_CONTAINER_AUTHORIZATION_TOKEN='abc123'\n\
+                 export AWS_REGION='eu-west-1'\n\
+                 export AWS_DEFAULT_REGION='eu-west-1'\n\
+                 {}",
+                UNSET.join(" "),
+                pid_line("export AWS_AUTH_SERVER_PID='", "'\n")
+            )
+        );
+    }
+
+    #[test]
+    fn fish_and_powershell_remove_each_variable() {
+        let out = render(Format::Fish, URL, "abc123", None).unwrap();
+        assert!(out.starts_with("set -e AWS_ACCESS_KEY_ID\nset -e AWS_SECRET_ACCESS_KEY\n"));
+        assert!(out.contains("set -gx AWS_CONTAINER_AUTHORIZATION_TOKEN 'abc123'\n"));
+        assert!(out.ends_with(&pid_line("set -gx AWS_AUTH_SERVER_PID '", "'\n")));
+        assert!(!out.contains("REGION"));
+
+        let out = render(Format::Powershell, URL, "abc123", None).unwrap();
+        assert!(
+            out.starts_with("Remove-Item Env:AWS_ACCESS_KEY_ID -ErrorAction SilentlyContinue\n")
+        );
+        assert!(
+            out.contains("$Env:AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:4321/'\n")
+        );
+    }
+
+    #[test]
+    fn json_is_refused() {
+        assert!(render(Format::Json, URL, "abc123", None).is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! `aws-auth serve`: hands the session to AWS SDKs through the container-credentials endpoint
+//! on loopback (`http://127.0.0.1:PORT/` and a token) instead of through the keys'
+//! variables, and refreshes it in the background so no request waits on STS or a prompt.
+//! With a command, the command gets the endpoint (never the keys) and the server ends with
+//! it; without one, the endpoint's variables are printed for `eval` and the server runs until
+//! SIGINT or SIGTERM. The HTTP side is in `endpoint`, the refreshing in `refresh`.
+
+mod child;
+mod endpoint;
+mod exports;
+mod refresh;
+
+use crate::Outcome;
+use crate::error::Error;
+use crate::provider::Provider;
+use crate::render::Format;
+use std::ffi::OsString;
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::Arc;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// What can go wrong in serve itself (the credentials' own errors come from the provider).
+/// No variant holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("serve: the system's random generator failed, so there is no token")]
+    Random,
+    #[error("serve: cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
+    #[error("serve: cannot start the server: {0}")]
+    Runtime(std::io::Error),
+    #[error("serve: cannot watch for SIGINT and SIGTERM: {0}")]
+    Signals(std::io::Error),
+    #[error("serve: cannot start the refresh thread: {0}")]
+    Thread(std::io::Error),
+    #[error("serve: waiting for the command failed: {0}")]
+    Wait(std::io::Error),
+    #[error("serve: cannot point stdout at /dev/null: {0}")]
+    Detach(std::io::Error),
+}
+
+// Until `Error` has a variant of its own for these (exit code 1).
+impl From<ServeError> for Error {
+    fn from(e: ServeError) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+/// Serves `provider`'s credentials: runs `command` against the endpoint and returns its exit
+/// status, or (no command) prints the endpoint's variables in `format` and serves until
+/// SIGINT or SIGTERM. The first `obtain` happens before anything is printed or started: if it
+/// fails, that error is all there is.
+pub fn run(
+    provider: Arc<dyn Provider>,
+    format: Format,
+    command: Vec<OsString>,
+) -> Result<Outcome, Error> {
+    if command.is_empty() && format == Format::Json {
+        return Err(Error::Usage(
+            "serve without a command prints variables for a shell: --format json has no use \
+             there (use sh, fish or powershell)"
+                .into(),
+        ));
+    }
+    let issued = provider.obtain()?;
+    let token = endpoint::Token::generate()?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(ServeError::Listen)?;
+    listener.set_nonblocking(true).map_err(ServeError::Listen)?;
+    let port = listener.local_addr().map_err(ServeError::Listen)?.port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+
+    let held = Arc::new(refresh::Held::new(issued.credentials));
+    let _refresher = refresh::start(Arc::clone(&provider), Arc::clone(&held))?;
+    let server = endpoint::Server::new(held, token, port);
+    let region = issued.region;
+
+    runtime.block_on(async move {
+        // Before any child exists: a handler (unlike SIG_IGN) is not inherited across exec.
+        let signals = Signals::watch()?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Listen)?;
+        match provider.profile() {
+            Some(profile) => {
+                eprintln!("aws-auth: serving credentials for profile {profile} on {url}")
+            }
+            None => eprintln!("aws-auth: serving credentials on {url}"),
+        }
+        tokio::spawn(Arc::clone(&server).serve(listener));
+        if command.is_empty() {
+            let text = exports::render(format, &url, server.token(), region.as_deref())?;
+            crate::write_stdout(text.as_bytes())?;
+            detach_stdout()?;
+            signals.either().await;
+            Ok(Outcome::Exit(0))
+        } else {
+            let env = child::Env {
+                url: &url,
+                token: server.token(),
+                region: region.as_deref(),
+                profile: provider.profile(),
+            };
+            child::run(command, &env, signals).await
+        }
+    })
+}
+
+/// SIGINT and SIGTERM, caught from here on.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn watch() -> Result<Signals, ServeError> {
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).map_err(ServeError::Signals)?,
+            terminate: signal(SignalKind::terminate()).map_err(ServeError::Signals)?,
+        })
+    }
+
+    /// Until one of the two arrives.
+    async fn either(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+/// Points fd 1 at /dev/null once the variables are out, so that
+/// `eval "$(aws-auth serve &)"` sees end of file and returns while the server keeps running.
+fn detach_stdout() -> Result<(), ServeError> {
+    use std::os::fd::AsRawFd;
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .map_err(ServeError::Detach)?;
+    // SAFETY: dup2 on two open descriptors; `null` stays open for the call, and fd 1 is
+    // replaced atomically (std's stdout handle keeps writing to fd 1, now /dev/null).
+    if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+        return Err(ServeError::Detach(std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
