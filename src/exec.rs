@@ -56,3 +56,48 @@ pub fn run(issued: &Issued, command: Vec<OsString>, profile: Option<&str>) -> Er
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::SessionCredentials;
+    use aws_smithy_types::DateTime;
+    use secrecy::SecretString;
+
+    fn issued(region: Option<&str>) -> Issued {
+        Issued {
+            credentials: SessionCredentials {
+                access_key_id: "ASIAEXAMPLE".into(),
+                secret_access_key: SecretString::from("s"),
+                session_token: SecretString::from("t"),
+                expiration: DateTime::from_secs(0),
+            },
+            region: region.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_command_gets_keys_both_expirations_region_and_profile() {
+        let issued = issued(Some("eu-west-1"));
+        let vars = variables(&issued, "1970-01-01T00:00:00Z", Some("work"));
+        assert_eq!(
+            vars,
+            [
+                ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+                ("AWS_SESSION_TOKEN", "t"),
+                ("AWS_SESSION_EXPIRATION", "1970-01-01T00:00:00Z"),
+                ("AWS_CREDENTIAL_EXPIRATION", "1970-01-01T00:00:00Z"),
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_DEFAULT_REGION", "eu-west-1"),
+                ("AWS_AUTH_PROFILE", "work"),
+            ]
+        );
+        let bare = self::issued(None);
+        let names: Vec<_> = variables(&bare, "x", None)
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert!(!names.contains(&"AWS_REGION") && !names.contains(&"AWS_AUTH_PROFILE"));
+    }
+}

@@ -660,7 +660,9 @@ mod tests {
             seen.push(Seen {
                 operation: call.operation(),
                 signed_by: source.access_key_id.clone(),
-                token_code: mfa.as_ref().map(|m| m.token_code.expose_secret().to_owned()),
+                token_code: mfa
+                    .as_ref()
+                    .map(|m| m.token_code.expose_secret().to_owned()),
                 duration,
             });
             if self.refuse_first_code && seen.len() == 1 {
@@ -669,8 +671,9 @@ mod tests {
                     "test",
                     StsErrorKind::Service {
                         code: "AccessDenied".into(),
-                        message: "MultiFactorAuthentication failed with invalid MFA one time pass code."
-                            .into(),
+                        message:
+                            "MultiFactorAuthentication failed with invalid MFA one time pass code."
+                                .into(),
                         status: Some(403),
                     },
                 ));
@@ -723,19 +726,37 @@ mod tests {
             .lock()
             .unwrap()
             .iter()
-            .map(|s| (s.operation, s.signed_by.clone(), s.token_code.clone(), s.duration))
+            .map(|s| {
+                (
+                    s.operation,
+                    s.signed_by.clone(),
+                    s.token_code.clone(),
+                    s.duration,
+                )
+            })
             .collect()
     }
 
     #[test]
     fn without_a_cache_a_role_is_one_assume_role_carrying_the_code() {
         let sts = Recording::default();
-        let creds = run_with(&role_flow(None), &long_term(), code(), &sts, SessionChain::none())
-            .unwrap();
+        let creds = run_with(
+            &role_flow(None),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
         assert_eq!(creds.access_key_id, "ASIA1");
         assert_eq!(
             seen(&sts),
-            [("AssumeRole", "AKIASOURCE0000000001".into(), Some("123456".into()), None)]
+            [(
+                "AssumeRole",
+                "AKIASOURCE0000000001".into(),
+                Some("123456".into()),
+                None
+            )]
         );
     }
 
@@ -748,7 +769,12 @@ mod tests {
         assert_eq!(
             seen(&sts),
             [
-                ("GetSessionToken", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(43_200)),
+                (
+                    "GetSessionToken",
+                    "AKIASOURCE0000000001".into(),
+                    Some("123456".into()),
+                    Some(43_200)
+                ),
                 ("AssumeRole", "ASIA1".into(), None, None),
             ]
         );
@@ -763,7 +789,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(creds.access_key_id, "ASIA3");
-        assert_eq!(seen(&sts)[2], ("AssumeRole", "ASIA1".into(), None, Some(3600)));
+        assert_eq!(
+            seen(&sts)[2],
+            ("AssumeRole", "ASIA1".into(), None, Some(3600))
+        );
         assert_eq!(seen(&sts).len(), 3);
         // Other source keys have their own session.
         let other = SourceCredentials {
@@ -778,10 +807,22 @@ mod tests {
     fn a_role_longer_than_an_hour_is_assumed_directly_with_the_code() {
         let sts = Recording::default();
         let cache = memory_cache();
-        run_with(&role_flow(Some(3601)), &long_term(), code(), &sts, chain(&cache)).unwrap();
+        run_with(
+            &role_flow(Some(3601)),
+            &long_term(),
+            code(),
+            &sts,
+            chain(&cache),
+        )
+        .unwrap();
         assert_eq!(
             seen(&sts),
-            [("AssumeRole", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(3601))]
+            [(
+                "AssumeRole",
+                "AKIASOURCE0000000001".into(),
+                Some("123456".into()),
+                Some(3601)
+            )]
         );
     }
 
@@ -810,7 +851,12 @@ mod tests {
         run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
         assert_eq!(
             seen(&sts),
-            [("GetSessionToken", "AKIASOURCE0000000001".into(), Some("123456".into()), Some(43_200))]
+            [(
+                "GetSessionToken",
+                "AKIASOURCE0000000001".into(),
+                Some("123456".into()),
+                Some(43_200)
+            )]
         );
     }
 
@@ -820,8 +866,14 @@ mod tests {
             refuse_first_code: true,
             ..Default::default()
         };
-        let err = run_with(&role_flow(None), &long_term(), code(), &sts, SessionChain::none())
-            .unwrap_err();
+        let err = run_with(
+            &role_flow(None),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("AccessDenied"), "{err}");
         assert_eq!(seen(&sts).len(), 1);
     }
@@ -841,13 +893,22 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/other".into()),
             ..role_flow(None)
         };
-        assert_ne!(credentials_key(&other_role, &source(), Some("http://e")), base);
-        assert_ne!(credentials_key(&role_flow(Some(900)), &source(), Some("http://e")), base);
+        assert_ne!(
+            credentials_key(&other_role, &source(), Some("http://e")),
+            base
+        );
+        assert_ne!(
+            credentials_key(&role_flow(Some(900)), &source(), Some("http://e")),
+            base
+        );
         assert_ne!(credentials_key(&role_flow(None), &source(), None), base);
         let other_keys = Source::Env(SourceCredentials {
             secret_access_key: SecretString::from("other"),
             ..long_term()
         });
-        assert_ne!(credentials_key(&role_flow(None), &other_keys, Some("http://e")), base);
+        assert_ne!(
+            credentials_key(&role_flow(None), &other_keys, Some("http://e")),
+            base
+        );
     }
 }

@@ -5,19 +5,17 @@
 // Errors are the cold path of a one-shot command; their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-pub mod add;
 pub mod backend;
 pub mod ca_bundle;
 pub mod cache;
-pub mod cache_command;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod exec;
 pub mod flow;
-pub mod list;
 pub mod passwd;
 pub mod process;
 pub mod profile;
@@ -75,9 +73,11 @@ pub fn main_entry() -> i32 {
         }
         Some(cli::Command::Serve(args)) => flow::Flow::prepare(&args.target, args.flow)
             .and_then(|flow| serve::run(Arc::new(flow), args.format, args.command)),
-        Some(cli::Command::Cache(command)) => cache_command::run(command),
-        Some(cli::Command::Add(args)) => add::run(args).map(Outcome::Print),
-        Some(cli::Command::Profiles(args)) => list::run(args.config.as_deref()).map(Outcome::Print),
+        Some(cli::Command::Cache(command)) => commands::cache::run(command),
+        Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
+        Some(cli::Command::Profiles(args)) => {
+            commands::profiles::run(args.config.as_deref()).map(Outcome::Print)
+        }
     };
     match result.and_then(|outcome| match outcome {
         Outcome::Print(out) => write_stdout(out.as_bytes()).map(|()| 0),

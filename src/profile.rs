@@ -135,6 +135,19 @@ pub fn apply(
     home: Option<&Path>,
     limit: Duration,
 ) -> Result<Resolved, ProfileError> {
+    let wanted = plan(name, raw, flow, specs)?;
+    let (values, totp) = fetch(&wanted, specs, home, limit, name)?;
+    fill(name, raw, flow, &wanted, values, totp)
+}
+
+/// Which fields to fetch and from where: the profile's own references, else its backend's
+/// default layout, leaving out what flags already give. Nothing is fetched here.
+fn plan(
+    name: &str,
+    raw: &RawProfile,
+    flow: &FlowArgs,
+    specs: &Specs,
+) -> Result<Vec<Wanted>, ProfileError> {
     let field_err = |field: &'static str, problem: String| ProfileError::Field {
         profile: name.to_owned(),
         field,
@@ -252,7 +265,24 @@ pub fn apply(
         );
     }
 
-    let (mut values, mut totp) = fetch(&wanted, specs, home, limit, name)?;
+    Ok(wanted)
+}
+
+/// Checks each fetched value and fills `flow` with it (flags already there win); returns
+/// the source keys. Values fetched from a backend are never echoed in an error.
+fn fill(
+    name: &str,
+    raw: &RawProfile,
+    flow: &mut FlowArgs,
+    wanted: &[Wanted],
+    mut values: HashMap<&'static str, SecretString>,
+    mut totp: Option<Totp>,
+) -> Result<Resolved, ProfileError> {
+    let field_err = |field: &'static str, problem: String| ProfileError::Field {
+        profile: name.to_owned(),
+        field,
+        problem,
+    };
     let mut take = |field: &str| values.remove(field);
 
     let access_key_id = take("access_key_id")

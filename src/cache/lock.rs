@@ -6,7 +6,7 @@ use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -84,27 +84,42 @@ pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockErro
             path: path.clone(),
             reason: e.kind().to_string(),
         })?;
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(2);
-    loop {
-        // SAFETY: the descriptor is open for as long as `file` lives.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(Lock { _file: file });
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EWOULDBLOCK)
-            && e.kind() != std::io::ErrorKind::Interrupted
-        {
-            return Err(LockError::Io {
-                path,
-                reason: e.kind().to_string(),
-            });
-        }
-        if start.elapsed() >= limit {
-            return Err(LockError::Timeout(limit));
-        }
-        std::thread::sleep(pause.min(limit.saturating_sub(start.elapsed())));
-        pause = (pause * 2).min(Duration::from_millis(50));
+    let fd = file.as_raw_fd();
+    // SAFETY: the descriptor is open for as long as `file` lives.
+    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(Lock { _file: file });
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+        return Err(LockError::Io {
+            path,
+            reason: e.kind().to_string(),
+        });
+    }
+    // Held: wait in a blocking flock, so we wake the moment it is released, but no longer
+    // than `limit`. On time-out the waiting thread keeps the file; when it gets the lock its
+    // send fails, the file drops and the lock is released again.
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = loop {
+            // SAFETY: as above; `file` lives in this closure.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                break Ok(file);
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                break Err(e);
+            }
+        };
+        let _ = done.send(outcome);
+    });
+    match result.recv_timeout(limit) {
+        Ok(Ok(file)) => Ok(Lock { _file: file }),
+        Ok(Err(e)) => Err(LockError::Io {
+            path,
+            reason: e.kind().to_string(),
+        }),
+        Err(_) => Err(LockError::Timeout(limit)),
     }
 }
 
@@ -112,6 +127,7 @@ pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockErro
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+    use std::time::Instant;
 
     #[test]
     fn a_second_holder_waits_then_times_out() {
@@ -124,8 +140,20 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(200));
         // Another name is another lock.
         acquire(&locks, "other", Duration::from_millis(10)).unwrap();
+        // A waiter gets the lock as soon as the holder lets go, not after a poll interval.
+        let waiter = {
+            let locks = locks.clone();
+            std::thread::spawn(move || {
+                let lock = acquire(&locks, "k", Duration::from_secs(10));
+                (lock.is_ok(), Instant::now())
+            })
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        let released = Instant::now();
         drop(held);
-        acquire(&locks, "k", Duration::from_millis(10)).unwrap();
+        let (got, at) = waiter.join().unwrap();
+        assert!(got);
+        assert!(at.duration_since(released) < Duration::from_millis(40));
         let mode = std::fs::metadata(&locks).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
     }
