@@ -192,7 +192,9 @@ impl Flow {
             }
             Source::Env(keys) => (keys.clone(), None),
         };
-        check(&flow, source.session_token.is_some())?;
+        if cache.is_some() {
+            warn_if_never_cached(&flow);
+        }
         let endpoint = Endpoint {
             region: region(&flow)?,
             url: self.endpoint_url.clone(),
@@ -231,6 +233,26 @@ impl Provider for Flow {
             Source::Profile(p) => Some(&p.name),
             Source::Env(_) => None,
         }
+    }
+}
+
+/// A session asked for no longer than `--min-ttl` is never served from the cache: say so,
+/// since every run would then ask STS (and, without a cached MFA session, for a code).
+fn warn_if_never_cached(flow: &FlowArgs) {
+    let (flag, seconds) = match (&flow.role_arn, flow.role_duration_seconds) {
+        (Some(_), seconds) => ("role duration", seconds.unwrap_or(CHAINED_ROLE_MAX)),
+        (None, _) => (
+            "session duration",
+            flow.session_duration_seconds
+                .unwrap_or(DEFAULT_SESSION_DURATION),
+        ),
+    };
+    if seconds <= flow.min_ttl {
+        eprintln!(
+            "aws-auth: warning: the {flag} ({seconds} s) is not longer than --min-ttl ({} s), so the cache \
+             can never serve these credentials: lower --min-ttl (or AWS_AUTH_MIN_TTL)",
+            flow.min_ttl
+        );
     }
 }
 
