@@ -32,6 +32,8 @@ pub enum Error {
     Lock(LockError),
     #[error("session cache: {0}")]
     Cache(String),
+    #[error("serve: {0}")]
+    Serve(#[from] crate::serve::ServeError),
     #[error("cannot run {program}: {}", exec_problem(.source))]
     Exec {
         program: String,

@@ -21,6 +21,7 @@ use crate::validate::{self, CHAINED_ROLE_MAX, ROLE_DURATION, SESSION_DURATION};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -69,6 +70,9 @@ pub struct Flow {
     key: String,
     /// The per-profile lock's name.
     lock_name: String,
+    /// A `--token-code` works once: a later fetch of the same run (serve's refreshes) asks
+    /// the profile's code source or the terminal instead of replaying it.
+    flag_code_spent: AtomicBool,
 }
 
 impl Flow {
@@ -128,6 +132,7 @@ impl Flow {
             cache,
             key,
             lock_name: lock.finish()[..32].to_owned(),
+            flag_code_spent: AtomicBool::new(false),
         })
     }
 
@@ -148,7 +153,7 @@ impl Flow {
         let Some(cache) = &self.cache else {
             return self.fetch(None);
         };
-        let min_ttl = self.flags.min_ttl as i64;
+        let min_ttl = 0i64;
         if let Some(hit) = cache.get(&self.key, Kind::Credentials, min_ttl) {
             return Ok(hit.into_issued());
         }
@@ -178,6 +183,9 @@ impl Flow {
     /// Resolves the profile (running its password managers) and asks STS.
     fn fetch(&self, cache: Option<&Cache>) -> Result<Issued, Error> {
         let mut flow = self.flags.clone();
+        if self.flag_code_spent.swap(true, Ordering::SeqCst) {
+            flow.token_code = None;
+        }
         let (source, totp) = match &self.source {
             Source::Profile(p) => {
                 let resolved = profile::apply(

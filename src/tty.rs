@@ -4,6 +4,7 @@
 use secrecy::SecretString;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::io::AsRawFd;
 use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,19 +22,32 @@ pub enum PromptError {
 }
 
 fn open_tty(what: &str, hint: &str) -> Result<File, PromptError> {
-    OpenOptions::new()
+    let no_terminal = |reason: String| PromptError::NoTerminal {
+        what: what.to_owned(),
+        reason,
+        hint: hint.to_owned(),
+    };
+    let tty = OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .map_err(|e| PromptError::NoTerminal {
-            what: what.to_owned(),
-            reason: if e.raw_os_error() == Some(libc::ENXIO) {
+        .map_err(|e| {
+            no_terminal(if e.raw_os_error() == Some(libc::ENXIO) {
                 "no controlling terminal".to_owned()
             } else {
                 e.to_string()
-            },
-            hint: hint.to_owned(),
-        })
+            })
+        })?;
+    // A background job that reads its terminal is stopped (SIGTTIN) until someone brings it
+    // to the foreground: `aws-auth serve &` renewing a session would hang there. Fail instead.
+    // SAFETY: both calls only read process state; the descriptor is open.
+    let (foreground, ours) = unsafe { (libc::tcgetpgrp(tty.as_raw_fd()), libc::getpgrp()) };
+    if foreground != ours {
+        return Err(no_terminal(
+            "aws-auth is running in the background of its terminal".to_owned(),
+        ));
+    }
+    Ok(tty)
 }
 
 /// Asks one line on the terminal and returns it without its line ending. Echo stays on:

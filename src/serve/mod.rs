@@ -40,12 +40,6 @@ pub enum ServeError {
 }
 
 // Until `Error` has a variant of its own for these (exit code 1).
-impl From<ServeError> for Error {
-    fn from(e: ServeError) -> Self {
-        Error::Usage(e.to_string())
-    }
-}
-
 /// Serves `provider`'s credentials: runs `command` against the endpoint and returns its exit
 /// status, or (no command) prints the endpoint's variables in `format` and serves until
 /// SIGINT or SIGTERM. The first `obtain` happens before anything is printed or started: if it
