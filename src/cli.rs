@@ -1,7 +1,7 @@
 //! The command line: clap derive, one doc comment per flag (that is the `--help` text).
 //! Flag names stay compatible with the original shell helper.
 
-use crate::render::Format;
+use crate::output::render::Format;
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 use std::ffi::OsString;

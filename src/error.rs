@@ -1,14 +1,14 @@
 //! The one place where every module's error becomes a message and an exit code:
 //! 2 for usage errors (bad flags or values), 1 for everything else.
 
-use crate::backend::FetchErrorKind;
 use crate::cache::lock::LockError;
-use crate::config::ConfigError;
-use crate::profile::ProfileError;
-use crate::render::RenderError;
+use crate::output::render::RenderError;
+use crate::secrets::backend::FetchErrorKind;
+use crate::secrets::tty::PromptError;
+use crate::settings::config::ConfigError;
+use crate::settings::profile::ProfileError;
+use crate::settings::validate::ValidationError;
 use crate::sts::StsError;
-use crate::tty::PromptError;
-use crate::validate::ValidationError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -33,7 +33,7 @@ pub enum Error {
     #[error("session cache: {0}")]
     Cache(String),
     #[error("serve: {0}")]
-    Serve(#[from] crate::serve::ServeError),
+    Serve(#[from] crate::output::serve::ServeError),
     #[error("cannot run {program}: {}", exec_problem(.source))]
     Exec {
         program: String,

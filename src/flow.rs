@@ -2,22 +2,22 @@
 //! `SessionCredentials`. Nothing is printed here: printing, `exec` and `serve` take what
 //! `Flow::obtain` returns, and cannot tell a cache hit from a fresh call.
 
-use crate::backend::spec::Specs;
-use crate::ca_bundle;
 use crate::cache::{self, Cache, KeyBuilder, Kind};
 use crate::cli::{FlowArgs, Target};
-use crate::config::{self, Profiles, RawProfile};
 use crate::credentials::{Issued, SessionCredentials, SourceCredentials, now_secs};
 use crate::error::Error;
 use crate::passwd;
-use crate::profile::{self, ProfileError};
 use crate::provider::Provider;
-use crate::session_name;
+use crate::secrets::backend::spec::Specs;
+use crate::secrets::totp::Totp;
+use crate::secrets::tty;
+use crate::settings::config::{self, Profiles, RawProfile};
+use crate::settings::profile::{self, ProfileError};
+use crate::settings::session_name;
+use crate::settings::validate::{self, CHAINED_ROLE_MAX, ROLE_DURATION, SESSION_DURATION};
+use crate::sts::ca_bundle;
+use crate::sts::client::SdkSts;
 use crate::sts::{Call, Endpoint, Mfa, Sts, StsError, StsErrorKind};
-use crate::sts_client::SdkSts;
-use crate::totp::Totp;
-use crate::tty;
-use crate::validate::{self, CHAINED_ROLE_MAX, ROLE_DURATION, SESSION_DURATION};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};

@@ -5,30 +5,19 @@
 // Errors are the cold path of a one-shot command; their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-pub mod backend;
-pub mod ca_bundle;
 pub mod cache;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod credentials;
 pub mod env;
 pub mod error;
-pub mod exec;
 pub mod flow;
+pub mod output;
 pub mod passwd;
-pub mod process;
-pub mod profile;
 pub mod provider;
-pub mod reference;
-pub mod render;
-pub mod serve;
-pub mod session_name;
+pub mod secrets;
+pub mod settings;
 pub mod sts;
-pub mod sts_client;
-pub mod totp;
-pub mod tty;
-pub mod validate;
 
 use clap::Parser;
 use std::io::Write;
@@ -57,14 +46,14 @@ pub fn main_entry() -> i32 {
         None => flow::Flow::prepare(&cli.target, cli.flow)
             .and_then(|flow| flow.obtain())
             .and_then(|issued| {
-                render::render(&issued.credentials, issued.region.as_deref(), cli.format)
+                output::render::render(&issued.credentials, issued.region.as_deref(), cli.format)
                     .map_err(error::Error::from)
             })
             .map(Outcome::Print),
         Some(cli::Command::Exec(args)) => {
             flow::Flow::prepare(&args.target, args.flow).and_then(|flow| {
                 let issued = flow.obtain()?;
-                Err(exec::run(
+                Err(output::exec::run(
                     &issued,
                     args.command,
                     args.target.profile.as_deref(),
@@ -72,7 +61,7 @@ pub fn main_entry() -> i32 {
             })
         }
         Some(cli::Command::Serve(args)) => flow::Flow::prepare(&args.target, args.flow)
-            .and_then(|flow| serve::run(Arc::new(flow), args.format, args.command)),
+            .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command)),
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
         Some(cli::Command::Profiles(args)) => {

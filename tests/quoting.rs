@@ -1,11 +1,11 @@
 //! Property tests of the output quoting: random values (biased toward everything a shell or a
-//! JSON parser treats specially) rendered by `aws_auth::render::render`, evaluated by the real
+//! JSON parser treats specially) rendered by `aws_auth::output::render::render`, evaluated by the real
 //! bash, zsh, dash and fish (and parsed by Python's json), must come back byte for byte, and
 //! nothing in them may ever run. Many values go through one shell process, for speed.
 
 use crate::support::*;
 use aws_auth::credentials::SessionCredentials;
-use aws_auth::render::{Format, render};
+use aws_auth::output::render::{Format, render};
 use aws_smithy_types::DateTime;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

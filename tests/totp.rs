@@ -4,7 +4,7 @@
 
 use crate::support::profile_kit::*;
 use crate::support::*;
-use aws_auth::totp::Totp;
+use aws_auth::secrets::totp::Totp;
 use std::time::Duration;
 
 /// `oathtool --totp[=ALGO] -b --digits=N --now=@T -` with the seed on stdin.

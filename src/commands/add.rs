@@ -1,15 +1,15 @@
 //! `aws-auth add`: puts a profile's keys into a password manager (through stdin or the
 //! keyring API, never argv) and the profile into profiles.toml.
 
-use crate::backend::spec::{Fields, Specs, fill};
-use crate::backend::{FetchErrorKind, Unit, keyring};
 use crate::cli::AddArgs;
-use crate::config::{self, ConfigError, Profiles};
 use crate::error::Error;
 use crate::passwd;
-use crate::process::{self, RunError};
-use crate::tty;
-use crate::validate;
+use crate::secrets::backend::spec::{Fields, Specs, fill};
+use crate::secrets::backend::{FetchErrorKind, Unit, keyring};
+use crate::secrets::process::{self, RunError};
+use crate::secrets::tty;
+use crate::settings::config::{self, ConfigError, Profiles};
+use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,7 +49,7 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
         )));
     }
     let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
-        .map_err(crate::profile::ProfileError::from)?;
+        .map_err(crate::settings::profile::ProfileError::from)?;
     let limit = Duration::from_secs(args.timeout);
     let backend = args.backend.as_str();
     let entry = format!("aws-auth/{name}");

@@ -1,9 +1,9 @@
 //! `aws-auth profiles`: the profiles of profiles.toml with backend and role, read from the
 //! file alone (no backend runs, no secret is read).
 
-use crate::config::{self, RawProfile};
 use crate::error::Error;
 use crate::passwd;
+use crate::settings::config::{self, RawProfile};
 use std::path::Path;
 use zeroize::Zeroizing;
 

@@ -2,7 +2,7 @@
 //! SDK would use them before the container provider), then point the SDKs at the endpoint.
 //! Quoting is the renderers' own; no key is ever printed, only the endpoint and its token.
 
-use crate::render::{Format, fish, powershell, sh};
+use crate::output::render::{Format, fish, powershell, sh};
 use zeroize::Zeroizing;
 
 /// Variables that would win over the endpoint, or send the SDKs to another one.

@@ -215,12 +215,14 @@ mod tests {
     #[test]
     fn the_example_file_parses_and_every_value_is_valid() {
         let example = Profiles::parse(
-            include_str!("../profiles.example.toml"),
+            include_str!("../../profiles.example.toml"),
             Path::new("profiles.example.toml"),
         )
         .unwrap();
         assert!(example.profiles.contains_key("ops") && example.profiles.contains_key("work"));
-        let schemes = crate::backend::spec::Specs::load(None).unwrap().schemes();
+        let schemes = crate::secrets::backend::spec::Specs::load(None)
+            .unwrap()
+            .schemes();
         for raw in example.profiles.values() {
             for value in [
                 &raw.access_key_id,
@@ -233,11 +235,11 @@ mod tests {
             .into_iter()
             .flatten()
             {
-                crate::reference::parse(value, &schemes).unwrap();
+                crate::settings::reference::parse(value, &schemes).unwrap();
             }
         }
         // The commented examples are valid references too.
-        for line in include_str!("../profiles.example.toml").lines() {
+        for line in include_str!("../../profiles.example.toml").lines() {
             const KEYS: [&str; 5] = [
                 "access_key_id",
                 "secret_access_key",
@@ -251,7 +253,8 @@ mod tests {
                 let value = value.split('"').next().unwrap();
                 let mut schemes = schemes.clone();
                 schemes.push("bw".into());
-                crate::reference::parse(value, &schemes).unwrap_or_else(|e| panic!("{line}: {e}"));
+                crate::settings::reference::parse(value, &schemes)
+                    .unwrap_or_else(|e| panic!("{line}: {e}"));
             }
         }
     }

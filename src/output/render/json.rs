@@ -37,8 +37,8 @@ pub fn quote(value: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use crate::render::tests::{plain, tricky};
-    use crate::render::{Format, render};
+    use crate::output::render::tests::{plain, tricky};
+    use crate::output::render::{Format, render};
 
     #[test]
     fn golden_plain() {

@@ -3,7 +3,7 @@
 
 use crate::credentials::{Issued, format_expiration};
 use crate::error::Error;
-use crate::process::{self, ChildEnv};
+use crate::secrets::process::{self, ChildEnv};
 use secrecy::ExposeSecret;
 use std::ffi::OsString;
 

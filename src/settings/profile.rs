@@ -2,14 +2,14 @@
 //! inputs of one run. Flags win; fields left out follow the backend's default layout; every
 //! reference is fetched concurrently, each fetch unit (entry) once.
 
-use crate::backend::spec::{Fields, SpecError, Specs};
-use crate::backend::{FetchErrorKind, Unit, extract, totp_of};
 use crate::cli::FlowArgs;
-use crate::config::{ConfigError, RawProfile};
 use crate::credentials::SourceCredentials;
-use crate::reference::{self, Reference, Value};
-use crate::totp::Totp;
-use crate::validate;
+use crate::secrets::backend::spec::{Fields, SpecError, Specs};
+use crate::secrets::backend::{FetchErrorKind, Unit, extract, totp_of};
+use crate::secrets::totp::Totp;
+use crate::settings::config::{ConfigError, RawProfile};
+use crate::settings::reference::{self, Reference, Value};
+use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,5 +1,8 @@
 //! What aws-auth asks of STS, and how STS can fail, in plain words. The trait is narrow so
-//! the flow can be tested without a server; `sts_client` is the real implementation.
+//! the flow can be tested without a server; `client` is the real implementation.
+
+pub mod ca_bundle;
+pub mod client;
 
 use crate::credentials::{SessionCredentials, SourceCredentials};
 use secrecy::SecretString;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const BUILT_IN: &[(&str, &str)] = &[
-    ("pass", include_str!("../../backends/pass.toml")),
-    ("gopass", include_str!("../../backends/gopass.toml")),
-    ("lpass", include_str!("../../backends/lpass.toml")),
-    ("op", include_str!("../../backends/op.toml")),
+    ("pass", include_str!("../../../backends/pass.toml")),
+    ("gopass", include_str!("../../../backends/gopass.toml")),
+    ("lpass", include_str!("../../../backends/lpass.toml")),
+    ("op", include_str!("../../../backends/op.toml")),
 ];
 
 /// How `#FIELD` is read.

@@ -6,7 +6,7 @@
 use super::{ServeError, Signals};
 use crate::Outcome;
 use crate::error::Error;
-use crate::process::{self, ChildEnv};
+use crate::secrets::process::{self, ChildEnv};
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 

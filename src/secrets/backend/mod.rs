@@ -5,9 +5,9 @@
 pub mod keyring;
 pub mod spec;
 
-use crate::process::{self, RunError};
-use crate::reference::Reference;
-use crate::totp::Totp;
+use crate::secrets::process::{self, RunError};
+use crate::secrets::totp::Totp;
+use crate::settings::reference::Reference;
 use secrecy::{ExposeSecret, SecretString};
 use spec::{Fields, Spec, Specs};
 use std::fmt;

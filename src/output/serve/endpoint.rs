@@ -6,7 +6,7 @@
 use super::ServeError;
 use super::refresh::Held;
 use crate::credentials::{SessionCredentials, format_expiration, now_secs};
-use crate::render::json::quote;
+use crate::output::render::json::quote;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;

@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(sanitize(&"a".repeat(100)).map(|s| s.len()), Some(64));
         for raw in ["John Doe", "x", "ü$`'\"", "a.b@c"] {
             if let Some(name) = sanitize(raw) {
-                crate::validate::session_name(&name).unwrap();
+                crate::settings::validate::session_name(&name).unwrap();
             }
         }
     }

@@ -12,8 +12,8 @@ mod refresh;
 
 use crate::Outcome;
 use crate::error::Error;
+use crate::output::render::Format;
 use crate::provider::Provider;
-use crate::render::Format;
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;

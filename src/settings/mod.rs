@@ -1,0 +1,8 @@
+//! What to do: profiles.toml as written and resolved into one run's inputs, the reference
+//! syntax, the checks every value passes before any request, the default session name.
+
+pub mod config;
+pub mod profile;
+pub mod reference;
+pub mod session_name;
+pub mod validate;
