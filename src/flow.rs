@@ -64,7 +64,6 @@ pub struct Flow {
     flags: FlowArgs,
     source: Source,
     endpoint_url: Option<String>,
-    http_client: Option<SharedHttpClient>,
     cache: Option<Cache>,
     /// What the credentials asked for are filed under in the cache.
     key: String,
@@ -88,13 +87,6 @@ impl Flow {
         }
         check_values(&flags)?;
         let endpoint_url = endpoint_url()?;
-        let http_client = match crate::env::var("AWS_CA_BUNDLE") {
-            Some(path) => Some(
-                ca_bundle::client(Path::new(&path))
-                    .map_err(|e| Error::Usage(format!("AWS_CA_BUNDLE: {e}")))?,
-            ),
-            None => None,
-        };
         let source = match &target.profile {
             Some(name) => {
                 let home = passwd::home_dir();
@@ -128,7 +120,6 @@ impl Flow {
             flags,
             source,
             endpoint_url,
-            http_client,
             cache,
             key,
             lock_name: lock.finish()[..32].to_owned(),
@@ -208,7 +199,7 @@ impl Flow {
             url: self.endpoint_url.clone(),
             timeout: self.limit(),
         };
-        let sts = SdkSts::new(endpoint, self.http_client.clone());
+        let sts = SdkSts::new(endpoint, http_client()?);
         let code = match (totp, flow.token_code.take()) {
             (Some(totp), _) => CodeSource::Totp(totp),
             (None, Some(code)) => CodeSource::Given(code),
@@ -241,6 +232,20 @@ impl Provider for Flow {
             Source::Profile(p) => Some(&p.name),
             Source::Env(_) => None,
         }
+    }
+}
+
+/// An HTTPS client that also trusts `AWS_CA_BUNDLE`, when it is set (else the SDK's own).
+/// Built only when STS is about to be called: parsing a bundle costs milliseconds that a
+/// cache hit does not pay.
+fn http_client() -> Result<Option<SharedHttpClient>, Error> {
+    match crate::env::var("AWS_CA_BUNDLE") {
+        Some(path) => {
+            Ok(Some(ca_bundle::client(Path::new(&path)).map_err(|e| {
+                Error::Usage(format!("AWS_CA_BUNDLE: {e}"))
+            })?))
+        }
+        None => Ok(None),
     }
 }
 
@@ -310,14 +315,10 @@ fn credentials_key(flags: &FlowArgs, source: &Source, endpoint_url: Option<&str>
             crate::env::var("AWS_DEFAULT_REGION").as_deref(),
         )
         .field("endpoint", endpoint_url)
-        // The default role session name follows the user (USER, LOGNAME, the account).
-        .field(
-            "default session name",
-            Some(&session_name::fallback(
-                crate::env::var,
-                session_name::account_name,
-            )),
-        );
+        // The default role session name follows USER, then LOGNAME, then the account name
+        // (which needs no field: a cache is the user's own).
+        .field("USER", crate::env::var("USER").as_deref())
+        .field("LOGNAME", crate::env::var("LOGNAME").as_deref());
     key.finish()
 }
 

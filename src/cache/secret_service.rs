@@ -24,24 +24,22 @@ fn fail(what: &str, e: dbus_secret_service::Error) -> StoreError {
 }
 
 impl Ss {
-    /// Connects, and checks the default collection is there and unlocked: a cache never
-    /// pops up an unlock dialog (prompts are refused at once).
+    /// Connects, and checks that the default collection is there and unlocked, so a locked
+    /// keyring (an ssh login) falls through to the kernel keyring instead of warning on every
+    /// run. Prompts are refused at once: a cache never pops up an unlock dialog.
     pub fn open() -> Result<Ss, StoreError> {
         let service = SecretService::connect_with_max_prompt_timeout(EncryptionType::Dh, 0)
             .map_err(|e| fail("connect", e))?;
-        let collection = service
+        let locked = service
             .get_default_collection()
+            .and_then(|c| c.is_locked())
             .map_err(|e| fail("default collection", e))?;
-        if collection
-            .is_locked()
-            .map_err(|e| fail("default collection", e))?
-        {
+        if locked {
             return Err(StoreError(
                 "Secret Service: the default collection is locked (unlock your login keyring)"
                     .into(),
             ));
         }
-        drop(collection);
         Ok(Ss {
             service: Mutex::new(service),
         })
@@ -80,6 +78,15 @@ impl Store for Ss {
             let collection = ss
                 .get_default_collection()
                 .map_err(|e| fail("default collection", e))?;
+            if collection
+                .is_locked()
+                .map_err(|e| fail("default collection", e))?
+            {
+                return Err(StoreError(
+                    "Secret Service: the default collection is locked (unlock your login keyring)"
+                        .into(),
+                ));
+            }
             let attributes = HashMap::from([
                 ("service", SERVICE),
                 ("key", label.key),
