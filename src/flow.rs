@@ -142,9 +142,9 @@ impl Flow {
     /// cache, one run at a time per profile asks STS; the others wait and take its result.
     pub fn obtain(&self) -> Result<Issued, Error> {
         let Some(cache) = &self.cache else {
-            return self.fetch(None);
+            return self.fetch(None).map(|(issued, _)| issued);
         };
-        let min_ttl = 0i64;
+        let min_ttl = self.flags.min_ttl as i64;
         if let Some(hit) = cache.get(&self.key, Kind::Credentials, min_ttl) {
             return Ok(hit.into_issued());
         }
@@ -160,19 +160,21 @@ impl Flow {
         if let Some(hit) = cache.get(&self.key, Kind::Credentials, min_ttl) {
             return Ok(hit.into_issued());
         }
-        let issued = self.fetch(Some(cache))?;
+        let (issued, mfa_session) = self.fetch(Some(cache))?;
         cache.put(
             &self.key,
             Kind::Credentials,
             self.profile_name(),
             issued.region.as_deref(),
+            mfa_session.as_deref(),
             &issued.credentials,
         );
         Ok(issued)
     }
 
-    /// Resolves the profile (running its password managers) and asks STS.
-    fn fetch(&self, cache: Option<&Cache>) -> Result<Issued, Error> {
+    /// Resolves the profile (running its password managers) and asks STS; also returns the
+    /// cache key of the MFA session the credentials were derived from, if any.
+    fn fetch(&self, cache: Option<&Cache>) -> Result<(Issued, Option<String>), Error> {
         let mut flow = self.flags.clone();
         if self.flag_code_spent.swap(true, Ordering::SeqCst) {
             flow.token_code = None;
@@ -210,11 +212,12 @@ impl Flow {
             profile: self.profile_name(),
             endpoint_url: self.endpoint_url.as_deref(),
         };
-        let credentials = run_with(&flow, &source, code, &sts, chained)?;
-        Ok(Issued {
-            credentials,
+        let derived = run_with(&flow, &source, code, &sts, chained)?;
+        let issued = Issued {
+            credentials: derived.credentials,
             region: flow.region,
-        })
+        };
+        Ok((issued, derived.mfa_session))
     }
 }
 
@@ -340,6 +343,23 @@ impl SessionChain<'_> {
     }
 }
 
+/// What `run_with` obtained.
+#[derive(Debug)]
+pub struct Derived {
+    pub credentials: SessionCredentials,
+    /// The cache key of the MFA session the role was assumed from, when it was.
+    pub mfa_session: Option<String>,
+}
+
+impl From<SessionCredentials> for Derived {
+    fn from(credentials: SessionCredentials) -> Self {
+        Derived {
+            credentials,
+            mfa_session: None,
+        }
+    }
+}
+
 /// The flow from resolved source keys on, against any STS:
 /// - no role: GetSessionToken (with the MFA code when there is a device);
 /// - a role of at most an hour, with MFA and a cache: an MFA session (GetSessionToken with
@@ -352,7 +372,7 @@ pub fn run_with(
     code: CodeSource,
     sts: &dyn Sts,
     chain: SessionChain,
-) -> Result<SessionCredentials, Error> {
+) -> Result<Derived, Error> {
     check(flow, source.session_token.is_some())?;
     let Some(role_arn) = &flow.role_arn else {
         let duration_seconds = flow
@@ -363,7 +383,8 @@ pub fn run_with(
                 duration_seconds,
                 mfa,
             }
-        });
+        })
+        .map(Derived::from);
     };
     let assume = |mfa| Call::AssumeRole {
         role_arn: role_arn.clone(),
@@ -380,20 +401,25 @@ pub fn run_with(
             if source.session_token.is_none()
                 && flow.role_duration_seconds.unwrap_or(CHAINED_ROLE_MAX) <= CHAINED_ROLE_MAX =>
         {
-            let session = mfa_session(cache, &chain, sts, source, serial, code)?;
+            let (key, session) = mfa_session(cache, &chain, sts, source, serial, code)?;
             let from_session = SourceCredentials {
                 access_key_id: session.access_key_id,
                 secret_access_key: session.secret_access_key,
                 session_token: Some(session.session_token),
             };
-            Ok(sts.call(&from_session, &assume(None))?)
+            Ok(Derived {
+                credentials: sts.call(&from_session, &assume(None))?,
+                mfa_session: Some(key),
+            })
         }
-        _ => coded_call(sts, source, flow.serial_number.as_deref(), code, assume),
+        _ => {
+            coded_call(sts, source, flow.serial_number.as_deref(), code, assume).map(Derived::from)
+        }
     }
 }
 
-/// The MFA session of these source keys and this device: cached while it has a minute
-/// left, else made now with a code and cached.
+/// The MFA session of these source keys and this device, with its cache key: cached while
+/// it has a minute left, else made now with a code and cached.
 fn mfa_session(
     cache: &Cache,
     chain: &SessionChain,
@@ -401,7 +427,7 @@ fn mfa_session(
     source: &SourceCredentials,
     serial: &str,
     code: CodeSource,
-) -> Result<SessionCredentials, Error> {
+) -> Result<(String, SessionCredentials), Error> {
     let mut key = KeyBuilder::new("mfa-session v1");
     key.field("access_key_id", Some(&source.access_key_id))
         .secret(
@@ -413,14 +439,14 @@ fn mfa_session(
         .number("duration", Some(DEFAULT_SESSION_DURATION));
     let key = key.finish();
     if let Some(hit) = cache.get(&key, Kind::MfaSession, SESSION_MARGIN) {
-        return Ok(hit.credentials);
+        return Ok((key, hit.credentials));
     }
     let session = coded_call(sts, source, Some(serial), code, |mfa| Call::SessionToken {
         duration_seconds: DEFAULT_SESSION_DURATION,
         mfa,
     })?;
-    cache.put(&key, Kind::MfaSession, chain.profile, None, &session);
-    Ok(session)
+    cache.put(&key, Kind::MfaSession, chain.profile, None, None, &session);
+    Ok((key, session))
 }
 
 /// One call, carrying the MFA code when there is a device. A code from a TOTP seed that STS
@@ -779,7 +805,8 @@ mod tests {
             SessionChain::none(),
         )
         .unwrap();
-        assert_eq!(creds.access_key_id, "ASIA1");
+        assert_eq!(creds.credentials.access_key_id, "ASIA1");
+        assert_eq!(creds.mfa_session, None);
         assert_eq!(
             seen(&sts),
             [(
@@ -796,7 +823,11 @@ mod tests {
         let sts = Recording::default();
         let cache = memory_cache();
         let creds = run_with(&role_flow(None), &long_term(), code(), &sts, chain(&cache)).unwrap();
-        assert_eq!(creds.access_key_id, "ASIA2");
+        assert_eq!(creds.credentials.access_key_id, "ASIA2");
+        let session = creds
+            .mfa_session
+            .clone()
+            .expect("derived from the MFA session");
         assert_eq!(
             seen(&sts),
             [
@@ -819,7 +850,8 @@ mod tests {
             chain(&cache),
         )
         .unwrap();
-        assert_eq!(creds.access_key_id, "ASIA3");
+        assert_eq!(creds.credentials.access_key_id, "ASIA3");
+        assert_eq!(creds.mfa_session, Some(session));
         assert_eq!(
             seen(&sts)[2],
             ("AssumeRole", "ASIA1".into(), None, Some(3600))

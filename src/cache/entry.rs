@@ -47,6 +47,10 @@ pub struct Entry {
     pub kind: Kind,
     /// The region the run handed on with the credentials, if any.
     pub region: Option<String>,
+    /// For role credentials derived from a cached MFA session: that session's key, so
+    /// clearing this profile forgets the session it used (which another profile may have
+    /// made).
+    pub session: Option<String>,
     pub credentials: SessionCredentials,
 }
 
@@ -63,18 +67,20 @@ impl Entry {
         let secret = c.secret_access_key.expose_secret();
         let token = c.session_token.expose_secret();
         let region = self.region.as_deref().unwrap_or("");
+        let session = self.session.as_deref().unwrap_or("");
         let expires = c.expiration.secs().to_string();
         let fields = [
             ("key", self.key.as_str()),
             ("profile", self.profile.as_str()),
             ("kind", self.kind.as_str()),
             ("region", region),
+            ("session", session),
             ("expires", expires.as_str()),
             ("access_key_id", c.access_key_id.as_str()),
             ("secret_access_key", secret),
             ("session_token", token),
         ];
-        let optional = ["profile", "region"];
+        let optional = ["profile", "region", "session"];
         if fields
             .iter()
             .any(|(name, v)| !(storable(v) || v.is_empty() && optional.contains(name)))
@@ -116,12 +122,14 @@ impl Entry {
         let profile = field("profile")?.to_owned();
         let kind = Kind::parse(field("kind")?)?;
         let region = Some(field("region")?.to_owned()).filter(|r| !r.is_empty());
+        let session = Some(field("session")?.to_owned()).filter(|s| !s.is_empty());
         let expires: i64 = field("expires")?.parse().ok()?;
         let access_key_id = field("access_key_id")?.to_owned();
         let secret = field("secret_access_key")?;
         let token = field("session_token")?;
-        if key.len() != 64
-            || !key.bytes().all(|b| b.is_ascii_hexdigit())
+        let is_key = |k: &str| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_key(&key)
+            || session.as_deref().is_some_and(|s| !is_key(s))
             || access_key_id.is_empty()
             || secret.is_empty()
             || token.is_empty()
@@ -135,6 +143,7 @@ impl Entry {
             profile,
             kind,
             region,
+            session,
             credentials: SessionCredentials {
                 access_key_id,
                 secret_access_key: SecretString::from(secret),
@@ -155,6 +164,7 @@ mod tests {
             profile: "work".into(),
             kind: Kind::MfaSession,
             region: Some("eu-west-1".into()),
+            session: Some("f".repeat(64)),
             credentials: SessionCredentials {
                 access_key_id: "ASIAEXAMPLE".into(),
                 secret_access_key: SecretString::from("s3cr3t/key+"),
@@ -173,6 +183,7 @@ mod tests {
         assert_eq!(back.profile, "work");
         assert_eq!(back.kind, Kind::MfaSession);
         assert_eq!(back.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(back.session, Some("f".repeat(64)));
         assert_eq!(back.credentials.access_key_id, "ASIAEXAMPLE");
         assert_eq!(
             back.credentials.secret_access_key.expose_secret(),
@@ -187,9 +198,11 @@ mod tests {
         let mut entry = sample(&"b".repeat(64));
         entry.profile.clear();
         entry.region = None;
+        entry.session = None;
         let back = Entry::decode(entry.encode().unwrap().as_bytes()).unwrap();
         assert_eq!(back.profile, "");
         assert_eq!(back.region, None);
+        assert_eq!(back.session, None);
     }
 
     #[test]
@@ -209,6 +222,7 @@ mod tests {
             good.replace("expires 1795550400", "expires soon"),
             good.replace("session_token tok==\n", "session_token \n"),
             good.replace("key ddd", "key xdd"),
+            good.replace("session fff", "session xff"),
             format!("{}extra line\n", good.as_str()),
             good.trim_end().to_owned(),
             good.replace("\nprofile", "\nprofiles"),

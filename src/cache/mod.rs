@@ -195,13 +195,15 @@ impl Cache {
         }
     }
 
-    /// Files `credentials` under `key`. A failure is a warning: the run still has its result.
+    /// Files `credentials` under `key` (with the key of the MFA session they were derived
+    /// from, if any). A failure is a warning: the run still has its result.
     pub fn put(
         &self,
         key: &str,
         kind: Kind,
         profile: &str,
         region: Option<&str>,
+        session: Option<&str>,
         credentials: &SessionCredentials,
     ) {
         let entry = Entry {
@@ -209,6 +211,7 @@ impl Cache {
             profile: profile.to_owned(),
             kind,
             region: region.map(str::to_owned),
+            session: session.map(str::to_owned),
             credentials: SessionCredentials {
                 access_key_id: credentials.access_key_id.clone(),
                 secret_access_key: credentials.secret_access_key.clone(),
@@ -245,19 +248,28 @@ impl Cache {
         self.store.remove(key)
     }
 
-    /// Removes every entry of `profile` (all entries when `None`); returns how many. Entries
-    /// that do not decode go too when clearing everything.
+    /// Removes every entry of `profile`, and the MFA sessions its credentials came from
+    /// (another profile with the same keys and device may have made them); all entries when
+    /// `None`, those that do not decode too. Returns how many.
     pub fn clear(&self, profile: Option<&str>) -> Result<usize, StoreError> {
+        let listed = self.store.list()?;
+        let mut doomed = std::collections::BTreeSet::new();
+        for (key, record) in &listed {
+            match (profile, Entry::decode(record)) {
+                (None, _) => {
+                    doomed.insert(key.clone());
+                }
+                (Some(p), Some(entry)) if entry.profile == p => {
+                    doomed.insert(key.clone());
+                    doomed.extend(entry.session);
+                }
+                _ => {}
+            }
+        }
         let mut removed = 0;
-        for (key, record) in self.store.list()? {
-            let entry = Entry::decode(&record);
-            let matches = match (profile, &entry) {
-                (None, _) => true,
-                (Some(p), Some(e)) => e.profile == p,
-                (Some(_), None) => false,
-            };
-            if matches {
-                self.store.remove(&key)?;
+        for (key, _) in &listed {
+            if doomed.contains(key) {
+                self.store.remove(key)?;
                 removed += 1;
             }
         }
@@ -335,6 +347,7 @@ mod tests {
             Kind::Credentials,
             "work",
             Some("eu-west-1"),
+            None,
             &creds("ASIA1", 1000),
         );
         let hit = cache.get(&k, Kind::Credentials, 900).unwrap();
@@ -351,7 +364,14 @@ mod tests {
     fn a_foreign_corrupt_or_impossible_entry_is_removed_not_used() {
         let cache = memory();
         let (a, b) = (key("a"), key("b"));
-        cache.put(&a, Kind::Credentials, "p", None, &creds("ASIAA", 1000));
+        cache.put(
+            &a,
+            Kind::Credentials,
+            "p",
+            None,
+            None,
+            &creds("ASIAA", 1000),
+        );
         // Entry a's record filed under b (a swapped item): not b's.
         let record = cache.store().get(&a).unwrap().unwrap();
         let label = Label {
@@ -371,6 +391,7 @@ mod tests {
             Kind::Credentials,
             "p",
             None,
+            None,
             &creds("ASIAB", LONGEST_LIFE + 100),
         );
         assert!(cache.get(&b, Kind::Credentials, 0).is_none());
@@ -380,29 +401,29 @@ mod tests {
     #[test]
     fn clear_by_profile() {
         let cache = memory();
-        cache.put(
-            &key("1"),
-            Kind::Credentials,
-            "work",
-            None,
-            &creds("A", 1000),
-        );
-        cache.put(&key("2"), Kind::MfaSession, "work", None, &creds("B", 1000));
-        cache.put(
-            &key("3"),
-            Kind::Credentials,
-            "home",
-            None,
-            &creds("C", 1000),
-        );
+        let put = |n: &str, kind, profile, session: Option<&str>, id| {
+            cache.put(&key(n), kind, profile, None, session, &creds(id, 1000));
+        };
+        put("1", Kind::Credentials, "work", None, "A");
+        put("2", Kind::MfaSession, "work", None, "B");
+        put("3", Kind::Credentials, "home", None, "C");
+        // "other" derived its role from the MFA session "home" made.
+        put("4", Kind::MfaSession, "home", None, "D");
+        put("5", Kind::Credentials, "other", Some(&key("4")), "E");
+        let left = |cache: &Cache| {
+            let mut ids: Vec<_> = cache
+                .entries()
+                .unwrap()
+                .into_iter()
+                .map(|e| e.credentials.access_key_id)
+                .collect();
+            ids.sort();
+            ids
+        };
         assert_eq!(cache.clear(Some("work")).unwrap(), 2);
-        let left: Vec<_> = cache
-            .entries()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.profile)
-            .collect();
-        assert_eq!(left, ["home"]);
+        assert_eq!(left(&cache), ["C", "D", "E"]);
+        assert_eq!(cache.clear(Some("other")).unwrap(), 2);
+        assert_eq!(left(&cache), ["C"]);
         assert_eq!(cache.clear(None).unwrap(), 1);
         assert!(cache.entries().unwrap().is_empty());
     }
