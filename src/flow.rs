@@ -193,6 +193,8 @@ impl Flow {
             }
             Source::Env(keys) => (keys.clone(), None),
         };
+        // Checked here, before the code is taken out of `flow` (run_with checks what is left).
+        check(&flow, source.session_token.is_some())?;
         if cache.is_some() {
             warn_if_never_cached(&flow);
         }
@@ -480,7 +482,8 @@ fn coded_call(
             let now = now_secs().max(0) as u64;
             let next = (now / totp.period + 1) * totp.period;
             eprintln!(
-                "aws-auth: STS refused the TOTP code for {serial} (a code works only once); waiting {} s for                  the next one",
+                "aws-auth: STS refused the TOTP code for {serial} (a code works only once); waiting {} s for the \
+                 next one",
                 next - now
             );
             std::thread::sleep(Duration::from_secs(next - now));
