@@ -9,7 +9,7 @@
 //! Not checked: SigV4 signatures (only the key id of the `Authorization` header is read).
 //! Same HTTP as [`super::hostile_sts`]: one thread per connection, `Connection: close`.
 
-use super::hostile_sts::{error_body, reason, read_request, xml_escape};
+use super::hostile_sts::{error_body, read_request, reason, xml_escape};
 use super::sts_form::{percent_decode, signing_key_id};
 use super::{ACCOUNT, SERIAL_NUMBER, SOURCE_ACCESS_KEY_ID};
 use std::collections::hash_map::RandomState;
@@ -27,8 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const INVALID_MFA_MESSAGE: &str =
     "MultiFactorAuthentication failed with invalid MFA one time pass code. ";
 /// AWS's text when AssumeRole from temporary credentials asks for more than an hour.
-pub const CHAINING_MESSAGE: &str =
-    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.";
+pub const CHAINING_MESSAGE: &str = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.";
 /// The IAM user the long-term keys belong to.
 pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/alice";
 const USER_ID: &str = "AIDAALICEEXAMPLE00001";
@@ -378,7 +377,10 @@ fn answer(
     token_header: Option<&str>,
 ) -> Result<String, Refusal> {
     let action = call.action.as_str();
-    if !matches!(action, "GetSessionToken" | "AssumeRole" | "GetCallerIdentity") {
+    if !matches!(
+        action,
+        "GetSessionToken" | "AssumeRole" | "GetCallerIdentity"
+    ) {
         return Err(Refusal(
             400,
             "Sender",
@@ -480,7 +482,9 @@ fn duration(call: &Call, max: u64) -> Result<Option<u64>, Refusal> {
         return Ok(None);
     };
     let seconds: u64 = text.parse().map_err(|_| {
-        Refusal::validation(format!("Value '{text}' for DurationSeconds is not a number"))
+        Refusal::validation(format!(
+            "Value '{text}' for DurationSeconds is not a number"
+        ))
     })?;
     if seconds < 900 {
         return Err(Refusal::validation(format!(
@@ -533,9 +537,7 @@ fn assume_role(
         .strip_prefix("arn:aws:iam::")
         .and_then(|rest| rest.split_once(":role/"))
         .map(|(account, path)| (account, path.rsplit('/').next().unwrap_or(path)))
-        .ok_or_else(|| {
-            Refusal::validation(format!("{role_arn} is invalid (not a role ARN)"))
-        })?;
+        .ok_or_else(|| Refusal::validation(format!("{role_arn} is invalid (not a role ARN)")))?;
     let (account, role_name) = (account.to_owned(), role_name.to_owned());
     let asked = duration(call, 43_200)?;
     if matches!(signer, Signer::Issued(_)) && asked.is_some_and(|s| s > 3600) {
