@@ -685,3 +685,44 @@ fn fish_variables_point_at_the_endpoint_and_sigint_stops_the_server() {
     let (code, stderr) = server.wait(Duration::from_secs(10));
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// Regression: each refresh resent the `--token-code` of the command line, which STS refuses
+/// (a code works once), so a server started with one failed every refresh.
+#[test]
+fn a_refresh_never_replays_the_token_code_given_on_the_command_line() {
+    let sandbox = Sandbox::new();
+    // Role credentials valid for --min-ttl and 2 s more: a refresh is due almost at once.
+    let sts = crate::support::strict_sts::StrictSts::builder()
+        .role_lifetime(902)
+        .start();
+    let role = role_arn("serve-no-replay");
+    let run = run(&mut serve_script(
+        &sandbox,
+        &sts.url(),
+        &[
+            "--serial-number",
+            SERIAL_NUMBER,
+            "--token-code",
+            TOKEN_CODE,
+            "--role-arn",
+            &role,
+            "--min-ttl",
+            "900",
+        ],
+        "sleep 6",
+    ));
+    run.assert_success();
+    // The refresh needed a new code and had no terminal to ask on: it said so and sent
+    // nothing, rather than resending the spent code.
+    assert!(
+        run.stderr
+            .contains("aws-auth: serve: refreshing the credentials failed: ")
+            && run.stderr.contains("no terminal"),
+        "{}",
+        run.describe()
+    );
+    let calls = sts.requests();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].param("TokenCode"), Some(TOKEN_CODE));
+    assert!(calls[0].succeeded(), "{calls:?}");
+}
