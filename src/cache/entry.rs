@@ -213,6 +213,20 @@ mod tests {
     }
 
     #[test]
+    fn a_required_value_that_is_empty_is_not_stored() {
+        let mut entry = sample(&"e".repeat(64));
+        entry.credentials.access_key_id.clear();
+        assert!(entry.encode().is_none());
+        let mut entry = sample(&"e".repeat(64));
+        entry.credentials.session_token = SecretString::from("");
+        assert!(entry.encode().is_none());
+        // Optional ones may be.
+        let mut entry = sample(&"e".repeat(64));
+        entry.profile.clear();
+        assert!(entry.encode().is_some());
+    }
+
+    #[test]
     fn anything_but_an_exact_record_is_rejected() {
         let good = sample(&"d".repeat(64)).encode().unwrap();
         assert!(Entry::decode(good.as_bytes()).is_some());

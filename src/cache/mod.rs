@@ -243,11 +243,6 @@ impl Cache {
             .collect())
     }
 
-    /// Removes the entry under `key`.
-    pub fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.store.remove(key)
-    }
-
     /// Removes every entry of `profile`, and the MFA sessions its credentials came from
     /// (another profile with the same keys and device may have made them); all entries when
     /// `None`, those that do not decode too. Returns how many.
