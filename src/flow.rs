@@ -474,6 +474,9 @@ fn coded_call(
         CodeSource::Totp(totp) => SecretString::from(totp.code_now().as_str()),
         CodeSource::Prompt => ask_code(serial)?,
     };
+    // Whatever the source, nothing but six digits goes out (every source is checked where it
+    // enters too; this is the last line).
+    validate::token_code(first.expose_secret())?;
     match sts.call(source, &call(mfa(first))) {
         Err(e) if is_code_refused(&e) && matches!(code, CodeSource::Totp(_)) => {
             let CodeSource::Totp(totp) = code else {
@@ -488,6 +491,7 @@ fn coded_call(
             );
             std::thread::sleep(Duration::from_secs(next - now));
             let code = SecretString::from(totp.code_now().as_str());
+            validate::token_code(code.expose_secret())?;
             Ok(sts.call(source, &call(mfa(code)))?)
         }
         result => Ok(result?),
@@ -607,10 +611,15 @@ fn check_combination(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), E
 
 /// `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1.
 fn region(flow: &FlowArgs) -> Result<String, Error> {
+    region_from(flow, crate::env::var)
+}
+
+/// `region` with the environment lookup as a parameter, so the order can be tested.
+fn region_from(flow: &FlowArgs, env: impl Fn(&str) -> Option<String>) -> Result<String, Error> {
     let (name, value) = [
         ("--region", flow.region.clone()),
-        ("AWS_REGION", crate::env::var("AWS_REGION")),
-        ("AWS_DEFAULT_REGION", crate::env::var("AWS_DEFAULT_REGION")),
+        ("AWS_REGION", env("AWS_REGION")),
+        ("AWS_DEFAULT_REGION", env("AWS_DEFAULT_REGION")),
     ]
     .into_iter()
     .find_map(|(name, value)| value.map(|v| (name, v)))
@@ -684,19 +693,34 @@ mod tests {
     use std::sync::Mutex;
 
     /// What the fake STS saw of one call.
-    #[derive(Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     struct Seen {
         operation: &'static str,
         signed_by: String,
         token_code: Option<String>,
         duration: Option<u64>,
+        serial_number: Option<String>,
+        role_arn: Option<String>,
+        session_name: Option<String>,
+        external_id: Option<String>,
     }
 
     /// An STS that records each call and answers with fresh credentials (ASIA1, ASIA2, ...).
     #[derive(Default)]
     struct Recording {
         seen: Mutex<Vec<Seen>>,
-        refuse_first_code: bool,
+        /// How many calls, from the first, to refuse as STS refuses a wrong or used MFA code.
+        refuse_codes: usize,
+        /// Refuse the first call with an AccessDenied that is not about the MFA code.
+        deny_first: bool,
+    }
+
+    fn refusal(code: &str, message: &str) -> StsErrorKind {
+        StsErrorKind::Service {
+            code: code.into(),
+            message: message.into(),
+            status: Some(403),
+        }
     }
 
     impl Sts for Recording {
@@ -706,16 +730,24 @@ mod tests {
             call: &Call,
         ) -> Result<SessionCredentials, StsError> {
             let mut seen = self.seen.lock().unwrap();
-            let (duration, mfa) = match call {
+            let (duration, mfa, role_arn, session_name, external_id) = match call {
                 Call::SessionToken {
                     duration_seconds,
                     mfa,
-                } => (Some(*duration_seconds), mfa),
+                } => (Some(*duration_seconds), mfa, None, None, None),
                 Call::AssumeRole {
+                    role_arn,
+                    session_name,
                     duration_seconds,
+                    external_id,
                     mfa,
-                    ..
-                } => (*duration_seconds, mfa),
+                } => (
+                    *duration_seconds,
+                    mfa,
+                    Some(role_arn.clone()),
+                    Some(session_name.clone()),
+                    external_id.clone(),
+                ),
             };
             seen.push(Seen {
                 operation: call.operation(),
@@ -724,18 +756,29 @@ mod tests {
                     .as_ref()
                     .map(|m| m.token_code.expose_secret().to_owned()),
                 duration,
+                serial_number: mfa.as_ref().map(|m| m.serial_number.clone()),
+                role_arn,
+                session_name,
+                external_id,
             });
-            if self.refuse_first_code && seen.len() == 1 {
+            if seen.len() <= self.refuse_codes {
                 return Err(StsError::new(
                     call,
                     "test",
-                    StsErrorKind::Service {
-                        code: "AccessDenied".into(),
-                        message:
-                            "MultiFactorAuthentication failed with invalid MFA one time pass code."
-                                .into(),
-                        status: Some(403),
-                    },
+                    refusal(
+                        "AccessDenied",
+                        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                    ),
+                ));
+            }
+            if self.deny_first && seen.len() == 1 {
+                return Err(StsError::new(
+                    call,
+                    "test",
+                    refusal(
+                        "AccessDenied",
+                        "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole",
+                    ),
                 ));
             }
             Ok(SessionCredentials {
@@ -927,9 +970,27 @@ mod tests {
     }
 
     #[test]
+    fn a_given_code_that_is_not_six_digits_never_reaches_sts() {
+        let sts = Recording::default();
+        for bad in ["12345", "1234567", "12345a", ""] {
+            let code = CodeSource::Given(SecretString::from(bad));
+            let err = run_with(
+                &role_flow(None),
+                &long_term(),
+                code,
+                &sts,
+                SessionChain::none(),
+            )
+            .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+        assert!(seen(&sts).is_empty());
+    }
+
+    #[test]
     fn a_refused_given_code_is_not_retried() {
         let sts = Recording {
-            refuse_first_code: true,
+            refuse_codes: 1,
             ..Default::default()
         };
         let err = run_with(
@@ -976,5 +1037,547 @@ mod tests {
             credentials_key(&role_flow(None), &other_keys, Some("http://e")),
             base
         );
+    }
+    const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
+
+    fn calls(sts: &Recording) -> Vec<Seen> {
+        sts.seen.lock().unwrap().clone()
+    }
+
+    /// Keys from an earlier session (role chaining): an ASIA key with its token.
+    fn temporary() -> SourceCredentials {
+        SourceCredentials {
+            access_key_id: "ASIASOURCE0000000001".into(),
+            session_token: Some(SecretString::from("t")),
+            ..long_term()
+        }
+    }
+
+    fn mfa_only() -> FlowArgs {
+        FlowArgs {
+            serial_number: Some(SERIAL.into()),
+            ..Default::default()
+        }
+    }
+
+    /// `env` for `region_from` and `session_name::fallback`: only the given variables set.
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_given_session_duration_is_sent_as_given() {
+        for seconds in [900, 3600, 129_600] {
+            let sts = Recording::default();
+            let flow = FlowArgs {
+                session_duration_seconds: Some(seconds),
+                ..mfa_only()
+            };
+            run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
+            assert_eq!(calls(&sts)[0].operation, "GetSessionToken");
+            assert_eq!(calls(&sts)[0].duration, Some(seconds));
+            assert_eq!(calls(&sts).len(), 1);
+        }
+    }
+
+    /// Without --role-duration-seconds, AssumeRole carries no DurationSeconds (STS then
+    /// gives 3600); a given one is sent as given, at both ends of STS's range.
+    #[test]
+    fn a_role_duration_is_sent_only_when_given() {
+        for duration in [None, Some(900), Some(3600), Some(3601), Some(43_200)] {
+            let sts = Recording::default();
+            run_with(
+                &role_flow(duration),
+                &long_term(),
+                code(),
+                &sts,
+                SessionChain::none(),
+            )
+            .unwrap();
+            assert_eq!(calls(&sts).len(), 1, "{duration:?}");
+            assert_eq!(calls(&sts)[0].duration, duration);
+        }
+    }
+
+    #[test]
+    fn every_role_parameter_reaches_the_call() {
+        let sts = Recording::default();
+        let flow = FlowArgs {
+            external_id: Some("partner-7".into()),
+            role_session_name: Some("ci.job@build".into()),
+            role_duration_seconds: Some(7200),
+            ..role_flow(None)
+        };
+        run_with(
+            &flow,
+            &long_term(),
+            CodeSource::Given(SecretString::from("246810")),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
+        assert_eq!(
+            calls(&sts),
+            [Seen {
+                operation: "AssumeRole",
+                signed_by: "AKIASOURCE0000000001".into(),
+                token_code: Some("246810".into()),
+                duration: Some(7200),
+                serial_number: Some(SERIAL.into()),
+                role_arn: Some(ROLE.into()),
+                session_name: Some("ci.job@build".into()),
+                external_id: Some("partner-7".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_external_id_also_reaches_a_role_assumed_from_the_mfa_session() {
+        let sts = Recording::default();
+        let cache = memory_cache();
+        let flow = FlowArgs {
+            external_id: Some("partner-7".into()),
+            ..role_flow(None)
+        };
+        run_with(&flow, &long_term(), code(), &sts, chain(&cache)).unwrap();
+        let seen = calls(&sts);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].external_id, None);
+        assert_eq!(seen[1].operation, "AssumeRole");
+        assert_eq!(seen[1].external_id.as_deref(), Some("partner-7"));
+        assert_eq!(seen[1].session_name.as_deref(), Some("alice"));
+        assert_eq!(seen[1].token_code, None);
+    }
+
+    /// No --role-session-name: the default of the session-name chain, made to fit STS,
+    /// never an empty or invalid name.
+    #[test]
+    fn without_a_session_name_the_default_is_sent() {
+        let sts = Recording::default();
+        let flow = FlowArgs {
+            role_session_name: None,
+            ..role_flow(None)
+        };
+        run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
+        let sent = calls(&sts)[0].session_name.clone().unwrap();
+        assert_eq!(
+            sent,
+            session_name::fallback(crate::env::var, session_name::account_name)
+        );
+        validate::session_name(&sent).unwrap();
+    }
+
+    #[test]
+    fn without_an_mfa_device_no_code_is_sent() {
+        let sts = Recording::default();
+        let flow = FlowArgs {
+            serial_number: None,
+            ..role_flow(None)
+        };
+        run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
+        assert_eq!(calls(&sts)[0].token_code, None);
+        assert_eq!(calls(&sts)[0].serial_number, None);
+        let sts = Recording::default();
+        run_with(
+            &FlowArgs::default(),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
+        assert_eq!(calls(&sts)[0].operation, "GetSessionToken");
+        assert_eq!(calls(&sts)[0].token_code, None);
+    }
+
+    /// `--region` (or the profile's, which `profile::apply` puts in the same place), then
+    /// AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1.
+    #[test]
+    fn region_precedence() {
+        let flag = FlowArgs {
+            region: Some("eu-central-1".into()),
+            ..Default::default()
+        };
+        let none = FlowArgs::default();
+        let both = env_of(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+        ]);
+        assert_eq!(region_from(&flag, &both).unwrap(), "eu-central-1");
+        assert_eq!(region_from(&none, &both).unwrap(), "eu-west-1");
+        assert_eq!(
+            region_from(&none, env_of(&[("AWS_DEFAULT_REGION", "us-west-2")])).unwrap(),
+            "us-west-2"
+        );
+        assert_eq!(
+            region_from(&none, env_of(&[("AWS_REGION", "ap-south-1")])).unwrap(),
+            "ap-south-1"
+        );
+        assert_eq!(region_from(&none, env_of(&[])).unwrap(), "us-east-1");
+    }
+
+    #[test]
+    fn a_region_from_the_profile_wins_over_the_environment() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("literal:not-a-real-secret".into()),
+            region: Some("eu-north-1".into()),
+            ..Default::default()
+        };
+        let mut flow = FlowArgs::default();
+        profile::apply(
+            "w",
+            &raw,
+            &mut flow,
+            &Specs::load(None).unwrap(),
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let env = env_of(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+        ]);
+        assert_eq!(region_from(&flow, &env).unwrap(), "eu-north-1");
+    }
+
+    #[test]
+    fn an_invalid_region_in_the_environment_is_a_usage_error_naming_it() {
+        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            let err = region_from(
+                &FlowArgs::default(),
+                env_of(&[(name, "evil.example.com/x")]),
+            )
+            .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(err.to_string().starts_with(&format!("{name}: ")), "{err}");
+        }
+    }
+
+    /// Role chaining: STS caps a role assumed with temporary keys at 3600 s. Asking for more
+    /// is a usage error that names the cap, before any call; 3600 itself goes through.
+    #[test]
+    fn temporary_keys_cap_a_role_at_one_hour() {
+        for with_cache in [false, true] {
+            let cache = memory_cache();
+            let chained = || {
+                if with_cache {
+                    chain(&cache)
+                } else {
+                    SessionChain::none()
+                }
+            };
+            let sts = Recording::default();
+            let err = run_with(
+                &role_flow(Some(3601)),
+                &temporary(),
+                code(),
+                &sts,
+                chained(),
+            )
+            .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(
+                err.to_string().contains("3601") && err.to_string().contains("3600 s"),
+                "{err}"
+            );
+            assert!(calls(&sts).is_empty());
+            run_with(
+                &role_flow(Some(3600)),
+                &temporary(),
+                code(),
+                &sts,
+                chained(),
+            )
+            .unwrap();
+            let seen = calls(&sts);
+            assert_eq!(seen.len(), 1);
+            assert_eq!(
+                (seen[0].operation, seen[0].signed_by.as_str()),
+                ("AssumeRole", "ASIASOURCE0000000001")
+            );
+            assert_eq!(seen[0].duration, Some(3600));
+        }
+        // Long-term keys may ask for the full 12 hours.
+        let sts = Recording::default();
+        run_with(
+            &role_flow(Some(43_200)),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
+        assert_eq!(calls(&sts)[0].duration, Some(43_200));
+    }
+
+    #[test]
+    fn get_session_token_from_temporary_keys_is_refused_before_any_call() {
+        let sts = Recording::default();
+        for flow in [mfa_only(), FlowArgs::default()] {
+            let err =
+                run_with(&flow, &temporary(), code(), &sts, SessionChain::none()).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(err.to_string().contains("temporary"), "{err}");
+        }
+        assert!(calls(&sts).is_empty());
+    }
+
+    /// Every value is checked before the first request: a flow with any invalid value (or
+    /// combination) is a usage error, and the STS never hears of it, cache or no cache.
+    #[test]
+    fn invalid_values_never_reach_sts() {
+        let role = || role_flow(None);
+        let cases: Vec<(&str, FlowArgs)> = vec![
+            (
+                "--serial-number",
+                FlowArgs {
+                    serial_number: Some("alice".into()),
+                    ..role()
+                },
+            ),
+            (
+                "--token-code",
+                FlowArgs {
+                    token_code: Some(SecretString::from("12345")),
+                    ..role()
+                },
+            ),
+            (
+                "--token-code",
+                FlowArgs {
+                    token_code: Some(SecretString::from("12345a")),
+                    ..mfa_only()
+                },
+            ),
+            (
+                "--role-arn",
+                FlowArgs {
+                    role_arn: Some("admin".into()),
+                    ..role()
+                },
+            ),
+            ("--role-duration-seconds", role_flow(Some(899))),
+            ("--role-duration-seconds", role_flow(Some(43_201))),
+            (
+                "--session-duration-seconds",
+                FlowArgs {
+                    session_duration_seconds: Some(899),
+                    ..mfa_only()
+                },
+            ),
+            (
+                "--session-duration-seconds",
+                FlowArgs {
+                    session_duration_seconds: Some(129_601),
+                    ..mfa_only()
+                },
+            ),
+            (
+                "--role-session-name",
+                FlowArgs {
+                    role_session_name: Some("a".into()),
+                    ..role()
+                },
+            ),
+            (
+                "--role-session-name",
+                FlowArgs {
+                    role_session_name: Some("al ice".into()),
+                    ..role()
+                },
+            ),
+            (
+                "--external-id",
+                FlowArgs {
+                    external_id: Some("x".into()),
+                    ..role()
+                },
+            ),
+            (
+                "--region",
+                FlowArgs {
+                    region: Some("evil.example.com/x".into()),
+                    ..role()
+                },
+            ),
+            // Combinations.
+            (
+                "--token-code needs --serial-number",
+                FlowArgs {
+                    token_code: Some(SecretString::from("123456")),
+                    ..Default::default()
+                },
+            ),
+            (
+                "--session-duration-seconds applies to GetSessionToken",
+                FlowArgs {
+                    session_duration_seconds: Some(3600),
+                    ..role()
+                },
+            ),
+            (
+                "--role-duration-seconds needs --role-arn",
+                FlowArgs {
+                    role_duration_seconds: Some(3600),
+                    ..mfa_only()
+                },
+            ),
+            (
+                "--role-session-name needs --role-arn",
+                FlowArgs {
+                    role_session_name: Some("alice".into()),
+                    ..mfa_only()
+                },
+            ),
+            (
+                "--external-id needs --role-arn",
+                FlowArgs {
+                    external_id: Some("partner-7".into()),
+                    ..mfa_only()
+                },
+            ),
+        ];
+        for (named, flow) in cases {
+            for with_cache in [false, true] {
+                let sts = Recording::default();
+                let cache = memory_cache();
+                let chained = if with_cache {
+                    chain(&cache)
+                } else {
+                    SessionChain::none()
+                };
+                let err = run_with(&flow, &long_term(), code(), &sts, chained).unwrap_err();
+                assert_eq!(err.exit_code(), 2, "{named}: {err}");
+                assert!(err.to_string().contains(named), "{named}: {err}");
+                assert!(calls(&sts).is_empty(), "{named}: {:?}", calls(&sts));
+            }
+        }
+    }
+
+    /// The other side of the ranges: the limits themselves are accepted and sent.
+    #[test]
+    fn the_limits_of_each_range_are_accepted() {
+        for seconds in [900, 43_200] {
+            let sts = Recording::default();
+            run_with(
+                &role_flow(Some(seconds)),
+                &long_term(),
+                code(),
+                &sts,
+                SessionChain::none(),
+            )
+            .unwrap();
+            assert_eq!(calls(&sts)[0].duration, Some(seconds));
+        }
+        for seconds in [900, 129_600] {
+            let sts = Recording::default();
+            let flow = FlowArgs {
+                session_duration_seconds: Some(seconds),
+                ..mfa_only()
+            };
+            run_with(&flow, &long_term(), code(), &sts, SessionChain::none()).unwrap();
+            assert_eq!(calls(&sts)[0].duration, Some(seconds));
+        }
+    }
+
+    /// A refused code on the MFA-session path is not retried either, and nothing is cached:
+    /// the next run asks STS again.
+    #[test]
+    fn a_refused_given_code_for_the_mfa_session_is_not_retried_nor_cached() {
+        let sts = Recording {
+            refuse_codes: 1,
+            ..Default::default()
+        };
+        let cache = memory_cache();
+        let err =
+            run_with(&role_flow(None), &long_term(), code(), &sts, chain(&cache)).unwrap_err();
+        assert_eq!(err.exit_code(), 1, "{err}");
+        assert_eq!(calls(&sts).len(), 1);
+        assert_eq!(calls(&sts)[0].operation, "GetSessionToken");
+        run_with(&role_flow(None), &long_term(), code(), &sts, chain(&cache)).unwrap();
+        let seen = calls(&sts);
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[1].operation, "GetSessionToken");
+        assert_eq!(seen[1].token_code.as_deref(), Some("123456"));
+    }
+
+    /// A TOTP code STS refuses (used already) is followed by exactly one more call, with the
+    /// next window's code; a second refusal ends the run. A one-second period keeps the wait
+    /// for the next window short.
+    #[test]
+    fn a_refused_totp_code_is_retried_once_with_the_next_code() {
+        let totp = || {
+            CodeSource::Totp(
+                Totp::from_text(
+                    "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&period=1",
+                )
+                .unwrap(),
+            )
+        };
+        let sts = Recording {
+            refuse_codes: 1,
+            ..Default::default()
+        };
+        let creds = run_with(
+            &mfa_only(),
+            &long_term(),
+            totp(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
+        assert_eq!(creds.credentials.access_key_id, "ASIA2");
+        let seen = calls(&sts);
+        assert_eq!(seen.len(), 2);
+        assert!(seen.iter().all(|s| s.operation == "GetSessionToken"));
+        let (first, second) = (seen[0].token_code.clone(), seen[1].token_code.clone());
+        assert!(first.is_some() && second.is_some());
+        assert_ne!(first, second, "the retry must carry the next window's code");
+
+        let sts = Recording {
+            refuse_codes: 2,
+            ..Default::default()
+        };
+        let err = run_with(
+            &role_flow(None),
+            &long_term(),
+            totp(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 1, "{err}");
+        assert_eq!(calls(&sts).len(), 2, "one retry, never two");
+    }
+
+    /// Only a refusal of the code is retried: an AccessDenied about the role is final.
+    #[test]
+    fn a_totp_code_is_not_retried_after_another_refusal() {
+        let sts = Recording {
+            deny_first: true,
+            ..Default::default()
+        };
+        let totp = Totp::from_text("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+        let err = run_with(
+            &role_flow(None),
+            &long_term(),
+            CodeSource::Totp(totp),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 1, "{err}");
+        assert_eq!(calls(&sts).len(), 1);
     }
 }

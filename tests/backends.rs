@@ -681,14 +681,21 @@ fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
     assert_clear_error(&out, 2, &["aws-auth/existing", "--force"]);
 }
 
+/// A password manager never sees the AWS secrets of the shell aws-auth runs in, by any of
+/// their names (AWS_SECURITY_TOKEN is the old name of the session token).
 #[test]
 fn password_managers_never_see_aws_secrets_from_the_environment() {
     let kit = Kit::new();
-    // A backend that answers with a valid access key id only if it sees no AWS secret.
+    // A backend that notes every AWS secret variable it sees, then answers with a valid
+    // access key id.
+    let seen = kit.sandbox.path("seen");
     let probe = kit.sandbox.write(
         "probe",
-        "#!/bin/sh\nif [ -n \"${AWS_SECRET_ACCESS_KEY+x}${AWS_SESSION_TOKEN+x}\" ]; then echo LEAKED; \
-         else echo AKIAPROBEPROBEPROBE1; fi\n",
+        format!(
+            "#!/bin/sh\nenv | grep -E '^AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN)=' | cut -d= -f1 >> '{}'\n\
+             echo AKIAPROBEPROBEPROBE1\n",
+            seen.display()
+        ),
     );
     kit.sandbox.write(
         "home/.config/aws-auth/backends/probe.toml",
@@ -703,12 +710,20 @@ fn password_managers_never_see_aws_secrets_from_the_environment() {
     let mut cmd = kit.profile("p", &[]);
     cmd.env("PROBE_SECRET", SOURCE_SECRET_ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", "left-in-the-shell-secret")
-        .env("AWS_SESSION_TOKEN", "left-in-the-shell-token");
-    run(&mut cmd).assert_success();
+        .env("AWS_SESSION_TOKEN", "left-in-the-shell-token")
+        .env("AWS_SECURITY_TOKEN", "left-in-the-shell-security-token");
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap_or_default(),
+        "",
+        "the backend saw these variables\n{}",
+        out.describe()
+    );
     assert_eq!(
         signing_key_id(&kit.only_request()).as_deref(),
         Some("AKIAPROBEPROBEPROBE1"),
-        "the backend saw AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN"
+        "the probe did not run"
     );
 }
 

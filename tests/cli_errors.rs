@@ -2,6 +2,7 @@
 //! names the flag at fault. A secret (the source secret key, the MFA code) never shows up in
 //! stderr, whatever went wrong.
 
+use crate::support::sts_form::form_field;
 use crate::support::*;
 use std::process::Command;
 
@@ -209,8 +210,8 @@ fn without_a_terminal_and_without_token_code_it_fails_and_points_to_token_code()
             format!("{TOKEN_CODE}\n").as_bytes(),
             std::time::Duration::from_secs(60),
         );
-        assert_ne!(run.code, Some(0), "{}", run.describe());
-        run.assert_failure(run.code.unwrap_or(1));
+        // No terminal for a prompt is a flow failure (README, Exit codes): 1, not usage.
+        run.assert_failure(1);
         assert!(
             run.stderr.contains("--token-code"),
             "the message must point to --token-code\n{}",
@@ -243,4 +244,111 @@ fn sts_failures_never_echo_the_code_or_the_secret_key() {
         run.assert_failure(1);
         assert_no_secret(&run, &[]);
     }
+}
+
+/// `--help` and `--version` are answers, not errors: exit 0 with the text on stdout and
+/// nothing on stderr (a script running `aws-auth --version` must see success). A flag clap
+/// does not know is a usage error: 2.
+#[test]
+fn help_and_version_exit_0_on_stdout_and_unknown_flags_exit_2() {
+    let sandbox = Sandbox::new();
+    let version = format!("aws-auth {}", env!("CARGO_PKG_VERSION"));
+    for (args, expected) in [
+        (vec!["--help"], "Usage: aws-auth"),
+        (vec!["-h"], "Usage: aws-auth"),
+        (vec!["help"], "Usage: aws-auth"),
+        (vec!["exec", "--help"], "Usage: aws-auth exec"),
+        (vec!["serve", "--help"], "Usage: aws-auth serve"),
+        (vec!["cache", "--help"], "Usage: aws-auth cache"),
+        (vec!["--version"], version.as_str()),
+        (vec!["-V"], version.as_str()),
+    ] {
+        let run = run(sandbox.aws_auth().args(&args));
+        run.assert_success();
+        assert!(
+            run.stdout_str().contains(expected),
+            "{args:?}: expected {expected:?} on stdout\n{}",
+            run.describe()
+        );
+        assert!(run.stderr.is_empty(), "{args:?}\n{}", run.describe());
+    }
+    for args in [
+        vec!["--no-such-flag"],
+        vec!["no-such-command"],
+        vec!["--profile"],
+    ] {
+        let run = run(sandbox.aws_auth().args(&args));
+        run.assert_failure(2);
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}\n{}",
+            run.describe()
+        );
+    }
+}
+
+/// A session token left in the shell by an earlier `eval` beside a long-term AKIA key
+/// belongs to another session: it is ignored (not sent, and GetSessionToken is not refused
+/// as if the keys were temporary), with a warning on stderr that never reaches stdout,
+/// where it would be `eval`ed.
+#[test]
+fn a_leftover_session_token_beside_a_long_term_key_is_ignored_with_a_warning_on_stderr() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let leftover = "LeftoverSessionTokenFromAnEarlierEval";
+    let run = run(with_keys(&sandbox, &server)
+        .env("AWS_SESSION_TOKEN", leftover)
+        .args(["--serial-number", SERIAL_NUMBER, "--token-code", TOKEN_CODE]));
+    run.assert_success();
+    assert!(
+        run.stderr
+            .contains("aws-auth: warning: ignoring AWS_SESSION_TOKEN"),
+        "the warning must be on stderr\n{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout_str()
+            .lines()
+            .all(|l| l.starts_with("export AWS_")),
+        "stdout must hold only the exports\n{}",
+        run.describe()
+    );
+    assert!(!run.stdout_str().contains("warning"), "{}", run.describe());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "{}", run.describe());
+    assert_eq!(requests[0].action(), Some("GetSessionToken"));
+    assert_eq!(
+        form_field(&requests[0], "TokenCode").as_deref(),
+        Some(TOKEN_CODE)
+    );
+    assert!(
+        !requests[0].headers.iter().any(|(name, value)| name
+            .eq_ignore_ascii_case("x-amz-security-token")
+            || value.contains(leftover)),
+        "the leftover token was sent: {:?}",
+        requests[0].headers
+    );
+    assert!(!run.stderr.contains(leftover), "{}", run.describe());
+}
+
+/// The same variable beside a temporary ASIA key is that key's token, not a leftover: it is
+/// used (so GetSessionToken, which needs long-term keys, is refused before any request).
+#[test]
+fn a_session_token_beside_a_temporary_key_is_used() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let run = run(sandbox
+        .aws_auth()
+        .env("AWS_ENDPOINT_URL", server.url())
+        .env("AWS_ACCESS_KEY_ID", "ASIAAWSAUTHSOURCE001")
+        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_SESSION_TOKEN", "TheTemporaryKeysOwnToken")
+        .args(["--serial-number", SERIAL_NUMBER, "--token-code", TOKEN_CODE]));
+    run.assert_failure(2);
+    assert!(
+        run.stderr.contains("temporary") && !run.stderr.contains("warning"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(server.request_count(), 0);
 }

@@ -613,7 +613,8 @@ fn profile_durations_are_sent_when_no_flag_overrides_them() {
 #[test]
 fn a_literal_secret_key_in_the_file_draws_a_warning_that_does_not_repeat_it() {
     let kit = Kit::new();
-    let literal = "wJalrXUtnFEMI/LiteralSecretWarnedAbout";
+    // The source secret itself: the test STS checks the signature made with it.
+    let literal = SOURCE_SECRET_ACCESS_KEY;
     kit.profiles(&format!(
         "[profiles.lit]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{literal}\"\n"
     ));
@@ -626,4 +627,70 @@ fn a_literal_secret_key_in_the_file_draws_a_warning_that_does_not_repeat_it() {
     );
     assert_absent(&out.stderr, &[literal], "the warning");
     assert_eq!(kit.only_request().action(), Some("GetSessionToken"));
+}
+
+/// The default role session name is `$USER`, else `$LOGNAME`, else the account name from
+/// the password database, made to fit STS; `--role-session-name` and the profile's
+/// `role_session_name` win over all of them. (The sandbox clears USER and LOGNAME: each case
+/// sets them on the child, never in the test process.)
+#[test]
+fn the_role_session_name_defaults_to_user_then_logname_then_the_account() {
+    let kit = Kit::new();
+    let role = role_arn("session-name");
+    kit.profiles(&format!(
+        "[profiles.plain]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"env:PROBE_SECRET\"\n\
+         role_arn = \"{role}\"\n\
+         [profiles.named]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"env:PROBE_SECRET\"\n\
+         role_arn = \"{role}\"\nrole_session_name = \"from-profile\"\n"
+    ));
+    let account = aws_auth::settings::session_name::fallback(
+        |_| None,
+        aws_auth::settings::session_name::account_name,
+    );
+    /// (profile, variables set, flags, expected RoleSessionName)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 9] = [
+        (
+            "plain",
+            &[("USER", "alice.user"), ("LOGNAME", "bob")],
+            &[],
+            "alice.user",
+        ),
+        ("plain", &[("LOGNAME", "bob")], &[], "bob"),
+        ("plain", &[("USER", ""), ("LOGNAME", "bob")], &[], "bob"),
+        ("plain", &[("USER", "John Doe")], &[], "John-Doe"),
+        ("plain", &[("LOGNAME", "CORP\\bob")], &[], "CORP-bob"),
+        ("plain", &[], &[], &account),
+        (
+            "plain",
+            &[("USER", "alice")],
+            &["--role-session-name", "from-flag"],
+            "from-flag",
+        ),
+        ("named", &[("USER", "alice")], &[], "from-profile"),
+        (
+            "named",
+            &[("USER", "alice")],
+            &["--role-session-name", "from-flag"],
+            "from-flag",
+        ),
+    ];
+    for (profile, vars, args, expected) in cases {
+        let mut cmd = kit.profile(profile, args);
+        cmd.env("PROBE_SECRET", SOURCE_SECRET_ACCESS_KEY);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let out = run(&mut cmd);
+        out.assert_success();
+        let request = kit.sts.requests().pop().expect("a request");
+        assert_eq!(request.action(), Some("AssumeRole"));
+        assert_eq!(
+            form_field(&request, "RoleSessionName").as_deref(),
+            Some(expected),
+            "{profile} {vars:?} {args:?}\n{}",
+            out.describe()
+        );
+    }
+    assert_eq!(kit.sts.request_count(), cases.len());
 }

@@ -2,6 +2,11 @@
 //! JSON parser treats specially) rendered by `aws_auth::output::render::render`, evaluated by the real
 //! bash, zsh, dash and fish (and parsed by Python's json), must come back byte for byte, and
 //! nothing in them may ever run. Many values go through one shell process, for speed.
+//!
+//! Every run draws the same cases (a fixed seed), so a failure reproduces anywhere. Set
+//! `AWS_AUTH_PROPTEST_SEED=random` to explore new ones (the seed is printed, and named again
+//! in any failure) or `AWS_AUTH_PROPTEST_SEED=N` to replay seed N; `AWS_AUTH_PROPTEST_CASES`
+//! sets the cases per property (default 1000).
 
 use crate::support::*;
 use aws_auth::credentials::SessionCredentials;
@@ -14,8 +19,12 @@ use secrecy::SecretString;
 use std::path::Path;
 use std::time::Duration;
 
-/// Values per shell: each case holds three random strings (key id, secret, token).
-const CASES: usize = 1_000;
+/// Cases per property unless AWS_AUTH_PROPTEST_CASES says otherwise: each case holds three
+/// random strings (key id, secret, token).
+const DEFAULT_CASES: usize = 1_000;
+/// The seed every run uses unless AWS_AUTH_PROPTEST_SEED asks for another, so that a
+/// failure in CI fails the same way on a laptop.
+const DEFAULT_SEED: u64 = 0x6177_732d_6175_7468; // "aws-auth"
 /// Seconds since the epoch of the expiration every case carries, and how it is printed.
 const EXPIRATION_SECS: i64 = 1_795_550_400;
 const EXPIRATION: &str = "2026-11-24T20:00:00Z";
@@ -186,28 +195,96 @@ fn case(marker: &str) -> BoxedStrategy<Case> {
         .boxed()
 }
 
-/// A seed from AWS_AUTH_PROPTEST_SEED (64 hex digits) to replay a run, else a fresh one.
-fn seed() -> [u8; 32] {
-    if let Ok(hex) = std::env::var("AWS_AUTH_PROPTEST_SEED") {
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex seed"))
-            .collect();
-        return bytes.try_into().expect("a 32-byte seed");
+/// How many cases each property tries: AWS_AUTH_PROPTEST_CASES, else [`DEFAULT_CASES`].
+fn case_count() -> usize {
+    match std::env::var("AWS_AUTH_PROPTEST_CASES") {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| {
+                panic!("AWS_AUTH_PROPTEST_CASES={text:?}: expected a positive number")
+            }),
+        Err(_) => DEFAULT_CASES,
     }
-    let mut seed = [0u8; 32];
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
-    let mixed = nanos ^ (u128::from(std::process::id()) << 64);
-    seed[..16].copy_from_slice(&mixed.to_le_bytes());
-    seed[16..].copy_from_slice(&mixed.rotate_left(37).to_le_bytes());
-    seed
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The seed of a property run: [`DEFAULT_SEED`] unless AWS_AUTH_PROPTEST_SEED is `random`
+/// (a fresh one, printed) or a number (the one a failure printed, to replay it).
+struct Seed(u64);
+
+impl Seed {
+    fn from_env() -> Seed {
+        let seed = match std::env::var("AWS_AUTH_PROPTEST_SEED") {
+            Err(_) => return Seed(DEFAULT_SEED),
+            Ok(text) if text.trim() == "random" => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("clock after 1970")
+                    .as_nanos();
+                Seed(splitmix64(
+                    (nanos as u64) ^ (u64::from(std::process::id()) << 32),
+                ))
+            }
+            Ok(text) => Seed(text.trim().parse().unwrap_or_else(|_| {
+                panic!("AWS_AUTH_PROPTEST_SEED={text:?}: expected `random` or a number")
+            })),
+        };
+        eprintln!("property tests: {}", seed.replay());
+        seed
+    }
+
+    /// proptest's ChaCha generator, whose seed is 32 bytes: four splitmix64 steps.
+    fn rng(&self) -> TestRng {
+        let mut state = self.0;
+        let mut bytes = [0u8; 32];
+        for chunk in bytes.chunks_mut(8) {
+            state = splitmix64(state);
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+    }
+
+    fn runner(&self) -> TestRunner {
+        TestRunner::new_with_rng(Config::default(), self.rng())
+    }
+
+    /// How to run the same cases again.
+    fn replay(&self) -> String {
+        format!(
+            "AWS_AUTH_PROPTEST_SEED={} AWS_AUTH_PROPTEST_CASES={}",
+            self.0,
+            case_count()
+        )
+    }
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The same seed gives the same cases; another seed, others.
+#[test]
+fn a_seed_replays_the_same_cases() {
+    let draw = |seed: u64| -> Vec<Case> {
+        let mut runner = Seed(seed).runner();
+        let strategy = case("/nonexistent/marker");
+        (0..20)
+            .map(|_| strategy.new_tree(&mut runner).expect("a case").current())
+            .collect()
+    };
+    let values = |cases: Vec<Case>| -> Vec<[String; 3]> {
+        cases
+            .into_iter()
+            .map(|c| [c.access_key_id, c.secret_access_key, c.session_token])
+            .collect()
+    };
+    assert_eq!(values(draw(DEFAULT_SEED)), values(draw(DEFAULT_SEED)));
+    assert_ne!(values(draw(DEFAULT_SEED)), values(draw(DEFAULT_SEED + 1)));
 }
 
 /// Evaluates each rendering in `shell` the way users do and returns the four variables per
@@ -357,19 +434,17 @@ fn which_ran(sandbox: &Sandbox, shell: &str, renderings: &[String], marker: &Pat
     lo
 }
 
-/// Renders CASES random cases for `shell`, evaluates them all in one process, and reports the
+/// Renders [`case_count`] random cases for `shell`, evaluates them all in one process, and reports the
 /// first case that did not come back exactly (shrunk), with the seed to replay it.
 fn check_shell(shell: &str) {
     let sandbox = Sandbox::new();
     let marker = sandbox.path("MARKER");
     let marker_str = marker.to_str().expect("UTF-8 temp path").to_owned();
-    let seed = seed();
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
-    );
+    let seed = Seed::from_env();
+    let count = case_count();
+    let mut runner = seed.runner();
     let strategy = case(&marker_str);
-    let mut trees: Vec<_> = (0..CASES)
+    let mut trees: Vec<_> = (0..count)
         .map(|_| strategy.new_tree(&mut runner).expect("generating a case"))
         .collect();
     let cases: Vec<Case> = trees.iter().map(|t| t.current()).collect();
@@ -394,17 +469,17 @@ fn check_shell(shell: &str) {
         let original = &cases[i];
         let (minimal, minimal_why) = shrink(&sandbox, shell, trees[i].as_mut(), &marker);
         panic!(
-            "{shell}: case {i} of {CASES} did not survive eval: {why}\n\
+            "{shell}: case {i} of {count} did not survive eval: {why}\n\
              value: {original:#?}\nrendering: {:?}\n\
              shrunk to: {minimal:#?}\nits rendering: {:?}\nwhy: {minimal_why}\n\
-             replay with AWS_AUTH_PROPTEST_SEED={}\n--- shell stderr (first 2000 bytes) ---\n{}",
+             replay with {}\n--- shell stderr (first 2000 bytes) ---\n{}",
             original.render(format_for(shell)),
             minimal.render(format_for(shell)),
-            hex(&seed),
+            seed.replay(),
             eval.run.stderr.chars().take(2000).collect::<String>()
         );
     }
-    assert_eq!(eval.values.len(), CASES, "{}", eval.run.describe());
+    assert_eq!(eval.values.len(), count, "{}", eval.run.describe());
 }
 
 #[test]
@@ -524,13 +599,11 @@ for i, line in enumerate(lines[:-1]):
         out.write(doc[key].encode("utf-8") + b"\0")
 "#;
     let sandbox = Sandbox::new();
-    let seed = seed();
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
-    );
+    let seed = Seed::from_env();
+    let count = case_count();
+    let mut runner = seed.runner();
     let strategy = case("/nonexistent/marker");
-    let cases: Vec<Case> = (0..CASES)
+    let cases: Vec<Case> = (0..count)
         .map(|_| strategy.new_tree(&mut runner).expect("a case").current())
         .collect();
     let all: String = cases.iter().map(|c| c.render(Format::Json)).collect();
@@ -545,14 +618,14 @@ for i, line in enumerate(lines[:-1]):
     let run = run(sandbox.command("python3").arg("-c").arg(CHECK).arg(&file));
     run.assert_success();
     let fields = split_nul(&run.stdout);
-    assert_eq!(fields.len(), CASES * 4, "{}", run.describe());
+    assert_eq!(fields.len(), count * 4, "{}", run.describe());
     for (i, (case, got)) in cases.iter().zip(fields.chunks(4)).enumerate() {
         let got: [Vec<u8>; 4] = got.to_vec().try_into().expect("four fields");
         if let Some(why) = mismatch(case, Some(&got)) {
             panic!(
-                "json case {i}: {why}\nvalue: {case:#?}\nrendering: {:?}\nreplay with AWS_AUTH_PROPTEST_SEED={}",
+                "json case {i}: {why}\nvalue: {case:#?}\nrendering: {:?}\nreplay with {}",
                 case.render(Format::Json),
-                hex(&seed)
+                seed.replay()
             );
         }
     }

@@ -58,3 +58,97 @@ fn asks_for_the_mfa_code_on_the_terminal_and_keeps_stdout_for_credentials() {
         requests[0].body
     );
 }
+
+/// Runs aws-auth (keys in the environment, `args`) in a fresh terminal, types `typed` there,
+/// and returns the terminal's run with aws-auth's own stdout and stderr.
+fn typed_at_the_prompt(
+    sandbox: &Sandbox,
+    server: &HostileSts,
+    args: &[&str],
+    typed: &str,
+) -> (Run, String, String) {
+    let mut cmd = sandbox.aws_auth_with_keys(&server.url());
+    cmd.args(args);
+    let (stdout, stderr) = (sandbox.path("stdout"), sandbox.path("stderr"));
+    let terminal = run_with_stdin(
+        &mut in_terminal(&cmd, &stdout, &stderr),
+        format!("{typed}\n").as_bytes(),
+        Duration::from_secs(60),
+    );
+    (
+        terminal,
+        std::fs::read_to_string(&stdout).unwrap_or_default(),
+        std::fs::read_to_string(&stderr).unwrap_or_default(),
+    )
+}
+
+/// A code typed at the prompt is checked as `--token-code` is, before it is sent: a
+/// malformed one is a usage error (exit 2) and STS never sees it.
+#[test]
+fn a_malformed_code_typed_at_the_prompt_is_refused_before_any_request() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let role = role_arn("admin");
+    for (typed, args) in [
+        ("90715", vec!["--serial-number", SERIAL_NUMBER]),
+        ("9071534", vec!["--serial-number", SERIAL_NUMBER]),
+        (
+            "9O7153",
+            vec!["--serial-number", SERIAL_NUMBER, "--role-arn", &role],
+        ),
+        ("907 153", vec!["--serial-number", SERIAL_NUMBER]),
+    ] {
+        let (terminal, stdout, stderr) = typed_at_the_prompt(&sandbox, &server, &args, typed);
+        let context = format!(
+            "typed {typed:?}\n{}\n--- aws-auth stdout ---\n{stdout}\n--- aws-auth stderr ---\n{stderr}",
+            terminal.describe()
+        );
+        // `script --return` exits with aws-auth's own code.
+        assert_eq!(terminal.code, Some(2), "{context}");
+        assert!(stdout.is_empty(), "{context}");
+        assert!(
+            stderr.starts_with("aws-auth: error: invalid MFA token code"),
+            "{context}"
+        );
+        assert!(!stderr.contains(typed), "the typed code leaked\n{context}");
+    }
+    assert_eq!(
+        server.request_count(),
+        0,
+        "a malformed typed code must not be sent"
+    );
+}
+
+/// A typed code that STS refuses is not sent again, and not asked for again: one request,
+/// exit 1 (whether STS refused it, or failed with a 5xx that other calls would retry).
+#[test]
+fn a_refused_typed_code_is_sent_once() {
+    for reply in [
+        Reply::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        ),
+        Reply::internal_failure(),
+    ] {
+        let sandbox = Sandbox::new();
+        let server = HostileSts::always(reply);
+        let (terminal, stdout, stderr) = typed_at_the_prompt(
+            &sandbox,
+            &server,
+            &["--serial-number", SERIAL_NUMBER],
+            TOKEN_CODE,
+        );
+        let context = format!(
+            "{}\n--- aws-auth stdout ---\n{stdout}\n--- aws-auth stderr ---\n{stderr}",
+            terminal.describe()
+        );
+        assert_eq!(terminal.code, Some(1), "{context}");
+        assert!(stdout.is_empty(), "{context}");
+        assert_eq!(server.request_count(), 1, "{context}");
+        let transcript = String::from_utf8_lossy(&terminal.stdout);
+        assert_eq!(
+            transcript.matches("MFA code for").count(),
+            1,
+            "asked more than once\n{context}"
+        );
+    }
+}

@@ -92,6 +92,37 @@ fn library_codes_match_oathtool_at_fixed_times() {
     assert_eq!(oathtool_at(&sandbox, rfc_sha1, "sha1", 8, 59), "94287082");
 }
 
+/// `period=` of an otpauth URI is honoured: codes match `oathtool --time-step-size`.
+#[test]
+fn library_codes_honour_the_period_as_oathtool_does() {
+    let sandbox = Sandbox::new();
+    for period in [15u64, 60, 90] {
+        let totp = Totp::from_text(&format!(
+            "otpauth://totp/x?secret={TOTP_SEED}&period={period}"
+        ))
+        .expect("an otpauth URI with a period");
+        for t in TIMES {
+            let out = run_with_stdin(
+                sandbox.command("oathtool").args([
+                    "--totp".to_owned(),
+                    "-b".into(),
+                    format!("--time-step-size={period}s"),
+                    format!("--now=@{t}"),
+                    "-".into(),
+                ]),
+                TOTP_SEED.as_bytes(),
+                Duration::from_secs(30),
+            );
+            out.assert_success();
+            assert_eq!(
+                totp.code_at(t).as_str(),
+                out.stdout_str().trim(),
+                "period {period} at {t}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_code_sent_to_sts_matches_oathtool() {
     for (name, seed_value) in [("bare", TOTP_SEED.to_owned()), ("uri", otpauth_line())] {

@@ -260,4 +260,18 @@ mod tests {
             .unwrap();
         assert!(matches!(err, RunError::TooMuchOutput { .. }), "{err}");
     }
+    /// A password manager never sees aws-auth's own AWS secrets, whatever name they go by
+    /// (AWS_SECURITY_TOKEN is the old name of the session token). The integration test
+    /// `backends::password_managers_never_see_aws_secrets_from_the_environment` checks the
+    /// same through a real child.
+    #[test]
+    fn aws_secrets_are_scrubbed_from_children() {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+        ] {
+            assert!(SCRUBBED.contains(&name), "{name} reaches password managers");
+        }
+    }
 }

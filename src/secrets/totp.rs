@@ -277,4 +277,30 @@ mod tests {
                 .unwrap();
         assert_eq!(totp.code_at(59).as_str(), "287082");
     }
+    /// `period=` sets the time step: with 60 s, T=119 is counter 1, whose 8-digit code the
+    /// RFC gives for T=59 at 30 s; the code holds for the whole 60-second window.
+    #[test]
+    fn period_sets_the_time_step() {
+        let sixty = Totp::from_text(&format!(
+            "otpauth://totp/x?secret={SHA1_SEED}&digits=8&period=60"
+        ))
+        .unwrap();
+        assert_eq!(sixty.period, 60);
+        assert_eq!(sixty.code_at(119).as_str(), "94287082");
+        assert_eq!(sixty.code_at(60).as_str(), "94287082");
+        assert_ne!(sixty.code_at(59).as_str(), "94287082");
+        let thirty = rfc("SHA1", SHA1_SEED);
+        assert_eq!(thirty.period, 30);
+        assert_eq!(
+            sixty.code_at(1_111_111_111 * 2).as_str(),
+            thirty.code_at(1_111_111_111).as_str()
+        );
+        for bad in ["0", "301", "x", ""] {
+            assert_eq!(
+                Totp::from_text(&format!("otpauth://totp/x?secret={SHA1_SEED}&period={bad}")).err(),
+                Some(TotpError::Unsupported("period".into())),
+                "period={bad}"
+            );
+        }
+    }
 }

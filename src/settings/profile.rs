@@ -646,4 +646,81 @@ mod tests {
             "{msg}"
         );
     }
+    /// Every flag wins over the profile's value for the same field; the profile fills only
+    /// what the flags leave out.
+    #[test]
+    fn every_flag_wins_over_the_profile() {
+        let raw = RawProfile {
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("env:PATH".into()),
+            mfa_serial: Some("arn:aws:iam::123456789012:mfa/profile".into()),
+            role_arn: Some("arn:aws:iam::123456789012:role/profile".into()),
+            mfa_code: Some("111111".into()),
+            role_duration_seconds: Some(7200),
+            role_session_name: Some("from-profile".into()),
+            external_id: Some("profile-id".into()),
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        let mut flow = FlowArgs {
+            serial_number: Some("arn:aws:iam::123456789012:mfa/flag".into()),
+            token_code: Some(SecretString::from("222222")),
+            role_arn: Some("arn:aws:iam::123456789012:role/flag".into()),
+            role_duration_seconds: Some(900),
+            role_session_name: Some("from-flag".into()),
+            external_id: Some("flag-id".into()),
+            region: Some("ap-south-1".into()),
+            ..Default::default()
+        };
+        resolve("w", &raw, &mut flow).unwrap();
+        assert_eq!(
+            flow.serial_number.as_deref(),
+            Some("arn:aws:iam::123456789012:mfa/flag")
+        );
+        assert_eq!(flow.token_code.unwrap().expose_secret(), "222222");
+        assert_eq!(
+            flow.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/flag")
+        );
+        assert_eq!(flow.role_duration_seconds, Some(900));
+        assert_eq!(flow.role_session_name.as_deref(), Some("from-flag"));
+        assert_eq!(flow.external_id.as_deref(), Some("flag-id"));
+        assert_eq!(flow.region.as_deref(), Some("ap-south-1"));
+
+        let mut flow = FlowArgs::default();
+        resolve("w", &raw, &mut flow).unwrap();
+        assert_eq!(
+            flow.serial_number.as_deref(),
+            Some("arn:aws:iam::123456789012:mfa/profile")
+        );
+        assert_eq!(flow.token_code.unwrap().expose_secret(), "111111");
+        assert_eq!(
+            flow.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/profile")
+        );
+        assert_eq!(flow.role_duration_seconds, Some(7200));
+        assert_eq!(flow.role_session_name.as_deref(), Some("from-profile"));
+        assert_eq!(flow.external_id.as_deref(), Some("profile-id"));
+        assert_eq!(flow.region.as_deref(), Some("eu-west-1"));
+
+        // session_duration_seconds belongs to the no-role case.
+        let raw = RawProfile {
+            session_duration_seconds: Some(7200),
+            role_arn: None,
+            role_duration_seconds: None,
+            role_session_name: None,
+            external_id: None,
+            ..raw
+        };
+        let mut flow = FlowArgs {
+            session_duration_seconds: Some(900),
+            ..Default::default()
+        };
+        resolve("w", &raw, &mut flow).unwrap();
+        assert_eq!(flow.session_duration_seconds, Some(900));
+        let mut flow = FlowArgs::default();
+        resolve("w", &raw, &mut flow).unwrap();
+        assert_eq!(flow.session_duration_seconds, Some(7200));
+        assert_eq!(flow.role_arn, None);
+    }
 }

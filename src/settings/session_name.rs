@@ -118,4 +118,65 @@ mod tests {
             }
         }
     }
+    /// USER and LOGNAME set, unset, blank or unusable, each with and without an account
+    /// name: the first usable one wins, made to fit STS, and the result is always valid.
+    #[test]
+    fn every_combination_of_user_and_logname() {
+        /// (variables set, account name, expected)
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
+        let cases: &[Case] = &[
+            (
+                &[("USER", "alice"), ("LOGNAME", "bob")],
+                Some("carol"),
+                "alice",
+            ),
+            (&[("USER", "alice"), ("LOGNAME", "bob")], None, "alice"),
+            (&[("USER", "alice")], Some("carol"), "alice"),
+            (&[("USER", "alice")], None, "alice"),
+            (&[("LOGNAME", "bob")], Some("carol"), "bob"),
+            (&[("LOGNAME", "bob")], None, "bob"),
+            (&[], Some("carol"), "carol"),
+            (&[], None, "aws-auth"),
+            // Blank or nothing usable: the next candidate.
+            (&[("USER", ""), ("LOGNAME", "bob")], None, "bob"),
+            (&[("USER", "  "), ("LOGNAME", "")], Some("carol"), "carol"),
+            (&[("USER", "///"), ("LOGNAME", "bob")], None, "bob"),
+            (
+                &[("USER", "///"), ("LOGNAME", "$$$")],
+                Some("carol"),
+                "carol",
+            ),
+            (
+                &[("USER", "///"), ("LOGNAME", "$$$")],
+                Some("é"),
+                "aws-auth",
+            ),
+            // Values that need sanitising are sanitised, not skipped.
+            (
+                &[("USER", "John Doe"), ("LOGNAME", "bob")],
+                None,
+                "John-Doe",
+            ),
+            (&[("LOGNAME", "CORP\\alice")], None, "CORP-alice"),
+            (&[("USER", "x"), ("LOGNAME", "bob")], None, "x-aws-auth"),
+            (&[("USER", " alice\n")], None, "alice"),
+            (&[], Some("svc account"), "svc-account"),
+            (&[("USER", "a@b.c,d=e+f_g-h")], None, "a@b.c,d=e+f_g-h"),
+        ];
+        for (vars, account, want) in cases {
+            let got = fallback(
+                |k: &str| {
+                    vars.iter()
+                        .find(|(n, _)| *n == k)
+                        .map(|(_, v)| v.to_string())
+                },
+                || account.map(str::to_owned),
+            );
+            assert_eq!(&got, want, "{vars:?} account {account:?}");
+            crate::settings::validate::session_name(&got).unwrap();
+        }
+        let long = "u".repeat(100);
+        let got = fallback(|k: &str| (k == "LOGNAME").then(|| long.clone()), || None);
+        assert_eq!(got, "u".repeat(64));
+    }
 }
