@@ -235,6 +235,8 @@ mod tests {
             good.replace("kind mfa-session", "kind root"),
             good.replace("expires 1795550400", "expires soon"),
             good.replace("session_token tok==\n", "session_token \n"),
+            good.replace("access_key_id ASIAEXAMPLE\n", "access_key_id \n"),
+            good.replace("secret_access_key s3cr3t/key+\n", "secret_access_key \n"),
             good.replace("key ddd", "key xdd"),
             good.replace("session fff", "session xff"),
             format!("{}extra line\n", good.as_str()),
