@@ -35,11 +35,18 @@ pub struct Lock {
 /// `$XDG_RUNTIME_DIR/aws-auth` when XDG_RUNTIME_DIR names an absolute path, else
 /// `/tmp/aws-auth-UID`.
 pub fn dir() -> PathBuf {
-    match crate::env::var("XDG_RUNTIME_DIR") {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    dir_from(crate::env::var("XDG_RUNTIME_DIR"), unsafe {
+        libc::geteuid()
+    })
+}
+
+fn dir_from(runtime: Option<String>, uid: u32) -> PathBuf {
+    match runtime {
         Some(runtime) if Path::new(&runtime).is_absolute() => {
             PathBuf::from(runtime).join("aws-auth")
         }
-        _ => std::env::temp_dir().join(format!("aws-auth-{}", unsafe { libc::geteuid() })),
+        _ => std::env::temp_dir().join(format!("aws-auth-{uid}")),
     }
 }
 
@@ -156,6 +163,27 @@ mod tests {
         assert!(at.duration_since(released) < Duration::from_millis(40));
         let mode = std::fs::metadata(&locks).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn locks_go_to_an_absolute_runtime_dir_else_a_per_user_tmp_dir() {
+        assert_eq!(
+            dir_from(Some("/run/user/1000".into()), 1000),
+            Path::new("/run/user/1000/aws-auth")
+        );
+        let tmp = std::env::temp_dir().join("aws-auth-1000");
+        assert_eq!(dir_from(Some("relative/run".into()), 1000), tmp);
+        assert_eq!(dir_from(None, 1000), tmp);
+    }
+
+    #[test]
+    fn a_file_where_the_directory_should_be_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = dir.path().join("aws-auth");
+        std::fs::write(&locks, "").unwrap();
+        std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let err = acquire(&locks, "k", Duration::from_millis(10)).unwrap_err();
+        assert!(matches!(err, LockError::UnsafeDir(_)), "{err}");
     }
 
     #[test]
