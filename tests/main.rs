@@ -11,6 +11,7 @@ mod profiles;
 mod quoting;
 mod serve;
 mod sessions;
+mod sts_requests;
 mod support;
 mod terminal;
 mod tls;

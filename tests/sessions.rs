@@ -12,6 +12,7 @@
 use crate::support::fakes::Fakes;
 use crate::support::profile_kit::{TOTP_SEED, assert_absent, otpauth_line};
 use crate::support::secret_service::SecretService;
+use crate::support::sigv4::{Mismatch, SIGNATURE_MISMATCH_MESSAGE, SignatureCheck};
 use crate::support::strict_sts::{
     Call, INVALID_MFA_MESSAGE, Issued, StrictSts, now, parse_rfc3339,
 };
@@ -310,16 +311,36 @@ fn json_string(text: &str, name: &str) -> Option<String> {
     }
 }
 
-/// A GetSessionToken from the source keys with the MFA device and `code`.
+/// The names of a call's parameters, sorted.
+fn param_names(call: &Call) -> Vec<&str> {
+    call.params.keys().map(String::as_str).collect()
+}
+
+/// A GetSessionToken from the source keys with the MFA device, `code` and the 12-hour
+/// default, nothing else; signature verified.
 pub(crate) fn assert_coded_session_token(call: &Call, code: &str) {
     assert_eq!(call.action, "GetSessionToken", "{call:#?}");
+    assert_eq!(
+        param_names(call),
+        [
+            "Action",
+            "DurationSeconds",
+            "SerialNumber",
+            "TokenCode",
+            "Version"
+        ],
+        "{call:#?}"
+    );
     assert_eq!(call.signer(), SOURCE_ACCESS_KEY_ID, "{call:#?}");
     assert_eq!(call.param("SerialNumber"), Some(SERIAL_NUMBER), "{call:#?}");
     assert_eq!(call.param("TokenCode"), Some(code), "{call:#?}");
+    assert_eq!(call.param("DurationSeconds"), Some("43200"), "{call:#?}");
+    assert!(call.verified(), "{call:#?}");
     assert!(call.succeeded(), "{call:#?}");
 }
 
-/// An AssumeRole of `role` signed with the MFA session `session_key`, carrying no code.
+/// An AssumeRole of `role` signed with the MFA session `session_key` (and verified with its
+/// secret), carrying no code and no DurationSeconds (none was asked for).
 pub(crate) fn assert_role_from_session(call: &Call, role: &str, session_key: &str) {
     assert_eq!(call.action, "AssumeRole", "{call:#?}");
     assert_eq!(call.param("RoleArn"), Some(role), "{call:#?}");
@@ -328,24 +349,37 @@ pub(crate) fn assert_role_from_session(call: &Call, role: &str, session_key: &st
         session_key,
         "signed with the MFA session: {call:#?}"
     );
-    assert!(
-        !call.has("TokenCode") && !call.has("SerialNumber"),
-        "a role from an MFA session carries no code: {call:#?}"
+    assert_eq!(
+        param_names(call),
+        ["Action", "RoleArn", "RoleSessionName", "Version"],
+        "a role from an MFA session carries no code, and no duration unless asked: {call:#?}"
     );
-    assert!(
-        call.param("DurationSeconds").is_none_or(|d| d == "3600"),
-        "{call:#?}"
-    );
+    assert!(call.verified(), "{call:#?}");
     assert!(call.succeeded(), "{call:#?}");
 }
 
-/// A coded AssumeRole of `role` from the source keys.
+/// A coded AssumeRole of `role` from the source keys (DurationSeconds only if asked for).
 pub(crate) fn assert_coded_role(call: &Call, role: &str, code: &str) {
     assert_eq!(call.action, "AssumeRole", "{call:#?}");
     assert_eq!(call.param("RoleArn"), Some(role), "{call:#?}");
+    let mut names = param_names(call);
+    names.retain(|n| *n != "DurationSeconds");
+    assert_eq!(
+        names,
+        [
+            "Action",
+            "RoleArn",
+            "RoleSessionName",
+            "SerialNumber",
+            "TokenCode",
+            "Version"
+        ],
+        "{call:#?}"
+    );
     assert_eq!(call.signer(), SOURCE_ACCESS_KEY_ID, "{call:#?}");
     assert_eq!(call.param("SerialNumber"), Some(SERIAL_NUMBER), "{call:#?}");
     assert_eq!(call.param("TokenCode"), Some(code), "{call:#?}");
+    assert!(call.verified(), "{call:#?}");
     assert!(call.succeeded(), "{call:#?}");
 }
 
@@ -676,7 +710,9 @@ fn cache_list_shows_a_profiles_entries_and_clear_removes_only_them() {
     // Other source keys for q: an MFA session is kept per source key and device.
     let rig = Rig::new(
         Cache::Kernel,
-        StrictSts::builder().long_term_key(OTHER_SOURCE_KEY).start(),
+        StrictSts::builder()
+            .long_term_key(OTHER_SOURCE_KEY, SOURCE_SECRET_ACCESS_KEY)
+            .start(),
     );
     let p = rig.profile("clear-p", Some(ROLE), false, "");
     let q = rig.profile_with_key("clear-q", OTHER_SOURCE_KEY, Some(ROLE), false, "");
@@ -1157,9 +1193,26 @@ fn the_cache_key_ignores_code_timeout_and_format_but_not_role_region_or_profile(
 
 // The strict STS itself ------------------------------------------------------------------
 
-/// One signed-looking request (the key id in `Authorization`, the token header when given),
-/// straight over TCP: (status, body).
+/// One request signed (SigV4) with the secret of `key` (the source secret for the source key,
+/// the issued one for issued keys), with the token header when given, straight over TCP:
+/// (status, body).
 fn post(sts: &StrictSts, key: &str, token: Option<&str>, form: &[(&str, &str)]) -> (u16, String) {
+    let secret = match sts.issued_for(key) {
+        Some(issued) => issued.secret_access_key,
+        None => SOURCE_SECRET_ACCESS_KEY.to_owned(),
+    };
+    post_signed(sts, key, &secret, token, form)
+}
+
+/// As [`post`], signed with `secret`.
+fn post_signed(
+    sts: &StrictSts,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    use crate::support::sigv4;
     use std::io::{Read, Write};
     let body: Vec<String> = [("Version", "2011-06-15")]
         .iter()
@@ -1167,16 +1220,35 @@ fn post(sts: &StrictSts, key: &str, token: Option<&str>, form: &[(&str, &str)]) 
         .map(|(k, v)| format!("{k}={}", v.replace(':', "%3A").replace('/', "%2F")))
         .collect();
     let body = body.join("&");
-    let mut head = format!(
-        "POST / HTTP/1.1\r\nHost: sts\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/sts/aws4_request, \
-         SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("X-Amz-Security-Token: {token}\r\n"));
-    }
     let address = sts.url().trim_start_matches("http://").to_owned();
+    let date = sigv4::amz_date(now());
+    let mut headers: Vec<(String, String)> = vec![
+        ("host".into(), address.clone()),
+        (
+            "content-type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ),
+        ("x-amz-date".into(), date.clone()),
+    ];
+    if let Some(token) = token {
+        headers.push(("x-amz-security-token".into(), token.to_owned()));
+    }
+    let authorization = sigv4::sign(
+        "POST",
+        "/",
+        &headers,
+        &body,
+        key,
+        secret,
+        "us-east-1",
+        &date,
+    );
+    headers.push(("authorization".into(), authorization));
+    let mut head = String::from("POST / HTTP/1.1\r\n");
+    for (name, value) in &headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     let mut stream = std::net::TcpStream::connect(address).expect("connecting to the STS");
     stream
         .write_all(format!("{head}\r\n{body}").as_bytes())
@@ -1319,12 +1391,40 @@ fn the_strict_sts_refuses_what_aws_refuses() {
         (403, "InvalidClientTokenId")
     );
 
-    assert_eq!(sts.total(), 14);
+    // Signed with another secret (one byte off): refused as AWS refuses it. Issued keys are
+    // checked with their own secret, not the source's.
+    let off_by_one = SOURCE_SECRET_ACCESS_KEY.replacen('w', "W", 1);
+    for (key, secret, token) in [
+        (SOURCE_ACCESS_KEY_ID, off_by_one.as_str(), None),
+        (
+            session.access_key_id.as_str(),
+            SOURCE_SECRET_ACCESS_KEY,
+            Some(session.session_token.as_str()),
+        ),
+    ] {
+        let (status, body) = post_signed(&sts, key, secret, token, &identity);
+        assert_eq!(
+            (status, xml_value(&body, "Code").as_str()),
+            (403, "SignatureDoesNotMatch"),
+            "{body}"
+        );
+        assert_eq!(xml_value(&body, "Type"), "Sender");
+        assert_eq!(xml_value(&body, "Message"), SIGNATURE_MISMATCH_MESSAGE);
+    }
+
+    assert_eq!(sts.total(), 16);
     assert_eq!(sts.coded_calls().len(), 3);
     assert_eq!(sts.count("AssumeRole"), 6);
-    let first = &sts.requests()[0];
+    let calls = sts.requests();
+    let first = &calls[0];
     assert_eq!(first.param("SerialNumber"), Some(SERIAL_NUMBER));
     assert_eq!(first.signer(), SOURCE_ACCESS_KEY_ID);
+    let checks: Vec<&SignatureCheck> = calls.iter().map(|c| &c.signature).collect();
+    let mut expected = vec![&SignatureCheck::Verified; 13];
+    expected.push(&SignatureCheck::NotChecked); // the unknown key
+    let refused = SignatureCheck::Refused(Mismatch::Signature);
+    expected.extend([&refused, &refused]);
+    assert_eq!(checks, expected, "{calls:#?}");
 
     // With a seed, only the current code passes.
     let sts = StrictSts::builder().totp_seed(TOTP_SEED).start();

@@ -46,7 +46,12 @@ fn an_untrusted_certificate_is_refused_and_aws_ca_bundle_trusts_it() {
         "{}",
         trusted.describe()
     );
-    assert_eq!(sts.request_count(), 1);
+    let requests = sts.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert!(
+        requests[0].verified(),
+        "signed for the HTTPS host it was sent to: {requests:#?}"
+    );
 }
 
 #[test]

@@ -2,7 +2,15 @@
 //! (request head + Content-Length body in, one response out, `Connection: close`). It follows
 //! a script of replies, the n-th request getting the n-th reply and the last one repeating,
 //! and it records every request so a test can count attempts and see what was sent.
+//!
+//! It checks SigV4 signatures (tests/support/sigv4.rs) of requests signed with a key it knows
+//! the secret of: by default the source key ([`SOURCE_ACCESS_KEY_ID`] with
+//! [`SOURCE_SECRET_ACCESS_KEY`]) and the keys its `Credentials` replies hand out. A request
+//! that does not verify gets AWS's answer (403 SignatureDoesNotMatch) instead of the script's;
+//! one signed with any other key is answered from the script, its check `NotChecked`.
 
+use super::sigv4::{self, SignatureCheck};
+use super::{SOURCE_ACCESS_KEY_ID, SOURCE_SECRET_ACCESS_KEY};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +98,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The form-encoded body (`Action=AssumeRole&...`).
     pub body: String,
+    /// What the server made of the SigV4 signature.
+    pub signature: SignatureCheck,
 }
 
 impl Request {
@@ -105,10 +115,51 @@ impl Request {
             .split('&')
             .any(|pair| pair.split('=').next() == Some(name))
     }
+
+    /// True when the signature was checked and verified.
+    pub fn verified(&self) -> bool {
+        self.signature == SignatureCheck::Verified
+    }
+}
+
+/// Which signatures a [`HostileSts`] checks.
+#[derive(Clone, Debug)]
+pub enum Verify {
+    /// None (the test is about something else, or signs with keys the server cannot know).
+    Off,
+    /// Requests signed by these access key ids, each with its secret; other keys unchecked.
+    Keys(Vec<(String, String)>),
+}
+
+impl Verify {
+    /// The source key, and the keys `script`'s `Credentials` replies hand out.
+    pub fn source_and_issued(script: &[Reply]) -> Verify {
+        let mut keys = vec![(
+            SOURCE_ACCESS_KEY_ID.to_owned(),
+            SOURCE_SECRET_ACCESS_KEY.to_owned(),
+        )];
+        for reply in script {
+            if let Reply::Credentials(creds) = reply {
+                keys.push((creds.access_key_id.clone(), creds.secret_access_key.clone()));
+            }
+        }
+        Verify::Keys(keys)
+    }
+
+    fn secret_for(&self, key_id: &str) -> Option<&str> {
+        match self {
+            Verify::Off => None,
+            Verify::Keys(keys) => keys
+                .iter()
+                .find(|(k, _)| k == key_id)
+                .map(|(_, s)| s.as_str()),
+        }
+    }
 }
 
 struct Shared {
     script: Vec<Reply>,
+    verify: Verify,
     requests: Mutex<Vec<Request>>,
     /// Connections kept open by `Reply::Hang`.
     held: Mutex<Vec<TcpStream>>,
@@ -121,13 +172,21 @@ pub struct HostileSts {
 }
 
 impl HostileSts {
-    /// Starts serving `script` on a free loopback port. The script must not be empty.
+    /// Starts serving `script` on a free loopback port, checking the signatures of the source
+    /// key and of the keys the script hands out. The script must not be empty.
     pub fn start(script: Vec<Reply>) -> HostileSts {
+        let verify = Verify::source_and_issued(&script);
+        Self::start_verifying(script, verify)
+    }
+
+    /// As [`HostileSts::start`], checking the signatures `verify` says.
+    pub fn start_verifying(script: Vec<Reply>, verify: Verify) -> HostileSts {
         assert!(!script.is_empty(), "a hostile STS needs at least one reply");
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let shared = Arc::new(Shared {
             script,
+            verify,
             requests: Mutex::new(Vec::new()),
             held: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -175,13 +234,27 @@ impl Drop for HostileSts {
 
 fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&stream) else {
+    let Some(mut request) = read_request(&stream) else {
         return;
     };
+    let secret = super::sts_form::signing_key_id(&request)
+        .and_then(|key_id| shared.verify.secret_for(&key_id).map(str::to_owned));
+    request.signature = sigv4::check(&request, secret.as_deref());
     let reply = {
         let mut requests = shared.requests.lock().unwrap();
         let n = requests.len();
-        let reply = shared.script[n.min(shared.script.len() - 1)].clone();
+        let reply = match &request.signature {
+            SignatureCheck::Refused(mismatch) => {
+                let (status, kind, code, message) = mismatch.aws_error();
+                Reply::Error {
+                    status,
+                    kind,
+                    code,
+                    message,
+                }
+            }
+            _ => shared.script[n.min(shared.script.len() - 1)].clone(),
+        };
         requests.push(request.clone());
         reply
     };
@@ -248,6 +321,7 @@ pub fn read_request(stream: &TcpStream) -> Option<Request> {
         target,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        signature: SignatureCheck::NotChecked,
     })
 }
 

@@ -56,5 +56,6 @@ pub mod fakes;
 pub mod pass_store;
 pub mod profile_kit;
 pub mod secret_service;
+pub mod sigv4;
 pub mod strict_sts;
 pub mod sts_form;

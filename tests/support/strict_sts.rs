@@ -6,12 +6,14 @@
 //! knows them afterwards (GetCallerIdentity, the security token header, expiry), and records
 //! every request so a test can count calls and read their parameters.
 //!
-//! Not checked: SigV4 signatures (only the key id of the `Authorization` header is read).
-//! Same HTTP as [`super::hostile_sts`]: one thread per connection, `Connection: close`.
+//! Every request's SigV4 signature is checked (tests/support/sigv4.rs) with the secret of its
+//! key (a long-term key's, or that of credentials the server issued), and a request that does
+//! not verify is refused as AWS refuses it (403 SignatureDoesNotMatch). Same HTTP as [`super::hostile_sts`]: one thread per connection, `Connection: close`.
 
-use super::hostile_sts::{error_body, read_request, reason, xml_escape};
+use super::hostile_sts::{Request, error_body, read_request, reason, xml_escape};
+use super::sigv4::{self, SignatureCheck};
 use super::sts_form::{percent_decode, signing_key_id};
-use super::{ACCOUNT, SERIAL_NUMBER, SOURCE_ACCESS_KEY_ID};
+use super::{ACCOUNT, SERIAL_NUMBER, SOURCE_ACCESS_KEY_ID, SOURCE_SECRET_ACCESS_KEY};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -42,6 +44,8 @@ pub struct Call {
     pub params: BTreeMap<String, String>,
     /// The access key id of the `Authorization` header's `Credential=`.
     pub key_id: Option<String>,
+    /// The SigV4 check: `NotChecked` only when the key was unknown (or absent).
+    pub signature: SignatureCheck,
     /// The HTTP status of the answer.
     pub status: u16,
     /// The error code of a refusal (`AccessDenied`, ...), None on success.
@@ -64,6 +68,11 @@ impl Call {
 
     pub fn succeeded(&self) -> bool {
         self.status == 200
+    }
+
+    /// True when the signature verified with the secret of the signing key.
+    pub fn verified(&self) -> bool {
+        self.signature == SignatureCheck::Verified
     }
 
     /// The key id, or a panic naming the call.
@@ -99,7 +108,8 @@ pub struct Issued {
 /// How the server is set up; `StrictSts::builder()`.
 #[derive(Clone, Debug)]
 pub struct Builder {
-    long_term_keys: Vec<String>,
+    /// (access key id, secret access key)
+    long_term_keys: Vec<(String, String)>,
     mfa_serial: String,
     session_lifetime: Option<u64>,
     role_lifetime: Option<u64>,
@@ -108,9 +118,11 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Another long-term key the server accepts (besides [`SOURCE_ACCESS_KEY_ID`]).
-    pub fn long_term_key(mut self, key_id: &str) -> Self {
-        self.long_term_keys.push(key_id.to_owned());
+    /// Another long-term key the server accepts (besides [`SOURCE_ACCESS_KEY_ID`]), with the
+    /// secret its requests must be signed with.
+    pub fn long_term_key(mut self, key_id: &str, secret: &str) -> Self {
+        self.long_term_keys
+            .push((key_id.to_owned(), secret.to_owned()));
         self
     }
 
@@ -174,7 +186,10 @@ pub struct StrictSts {
 impl StrictSts {
     pub fn builder() -> Builder {
         Builder {
-            long_term_keys: vec![SOURCE_ACCESS_KEY_ID.to_owned()],
+            long_term_keys: vec![(
+                SOURCE_ACCESS_KEY_ID.to_owned(),
+                SOURCE_SECRET_ACCESS_KEY.to_owned(),
+            )],
             mfa_serial: SERIAL_NUMBER.to_owned(),
             session_lifetime: None,
             role_lifetime: None,
@@ -183,7 +198,8 @@ impl StrictSts {
         }
     }
 
-    /// The defaults: [`SOURCE_ACCESS_KEY_ID`] is alice's long-term key, any fresh 6-digit
+    /// The defaults: [`SOURCE_ACCESS_KEY_ID`] is alice's long-term key (signed with
+    /// [`SOURCE_SECRET_ACCESS_KEY`]), any fresh 6-digit
     /// code for [`SERIAL_NUMBER`] is accepted once, roles do not require MFA.
     pub fn start() -> StrictSts {
         Self::builder().start()
@@ -320,6 +336,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         action: params.get("Action").cloned().unwrap_or_default(),
         params,
         key_id: signing_key_id(&request),
+        signature: SignatureCheck::NotChecked,
         status: 0,
         error: None,
     };
@@ -328,7 +345,13 @@ fn serve(stream: TcpStream, shared: &Shared) {
         // consistent server, as they would AWS.
         let mut state = shared.state.lock().unwrap();
         let mut call = call;
-        let outcome = answer(&shared.config, &mut state, &call, token_header.as_deref());
+        let outcome = answer(
+            &shared.config,
+            &mut state,
+            &mut call,
+            &request,
+            token_header.as_deref(),
+        );
         let (status, body) = match outcome {
             Ok(body) => (200, body),
             Err(Refusal(status, kind, code, message)) => {
@@ -373,12 +396,13 @@ impl Signer {
 fn answer(
     config: &Builder,
     state: &mut State,
-    call: &Call,
+    call: &mut Call,
+    request: &Request,
     token_header: Option<&str>,
 ) -> Result<String, Refusal> {
-    let action = call.action.as_str();
+    let action = call.action.clone();
     if !matches!(
-        action,
+        action.as_str(),
         "GetSessionToken" | "AssumeRole" | "GetCallerIdentity"
     ) {
         return Err(Refusal(
@@ -388,18 +412,21 @@ fn answer(
             format!("Could not find operation {action} for version 2011-06-15"),
         ));
     }
-    let signer = authenticate(config, state, call, token_header)?;
-    match action {
+    let signer = authenticate(config, state, call, request, token_header)?;
+    match action.as_str() {
         "GetSessionToken" => get_session_token(config, state, call, &signer),
         "AssumeRole" => assume_role(config, state, call, &signer),
         _ => Ok(caller_identity(&signer)),
     }
 }
 
+/// As AWS: the key must exist, then the signature verify with its secret, then the session
+/// token match (and be unexpired) for issued credentials, or be absent for long-term keys.
 fn authenticate(
     config: &Builder,
     state: &State,
-    call: &Call,
+    call: &mut Call,
+    request: &Request,
     token_header: Option<&str>,
 ) -> Result<Signer, Refusal> {
     let invalid = || {
@@ -410,7 +437,7 @@ fn authenticate(
             "The security token included in the request is invalid.".into(),
         )
     };
-    let Some(key_id) = call.key_id.as_deref() else {
+    let Some(key_id) = call.key_id.clone() else {
         return Err(Refusal(
             403,
             "Sender",
@@ -418,14 +445,26 @@ fn authenticate(
             "Request is missing Authentication Token".into(),
         ));
     };
-    if config.long_term_keys.iter().any(|k| k == key_id) {
+    let long_term = config.long_term_keys.iter().find(|(k, _)| *k == key_id);
+    let issued = state.issued.get(&key_id);
+    let secret = match (long_term, issued) {
+        (Some((_, secret)), _) => secret.as_str(),
+        (None, Some(issued)) => issued.secret_access_key.as_str(),
+        (None, None) => return Err(invalid()),
+    };
+    call.signature = sigv4::check(request, Some(secret));
+    if let SignatureCheck::Refused(mismatch) = &call.signature {
+        let (status, kind, code, message) = mismatch.aws_error();
+        return Err(Refusal(status, kind, code, message));
+    }
+    if long_term.is_some() {
         // A session token beside a long-term key is not a valid request.
         return match token_header {
             None => Ok(Signer::LongTerm),
             Some(_) => Err(invalid()),
         };
     }
-    let issued = state.issued.get(key_id).ok_or_else(invalid)?;
+    let issued = issued.ok_or_else(invalid)?;
     if token_header != Some(issued.session_token.as_str()) {
         return Err(invalid());
     }
