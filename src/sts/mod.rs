@@ -242,7 +242,8 @@ mod tests {
             external_id: None,
             mfa: mfa.then(|| Mfa {
                 serial_number: "arn:aws:iam::123456789012:mfa/alice".into(),
-                token_code: SecretString::from("123456"),
+                // Appears nowhere else (not in the account id), so a leak is a plain match.
+                token_code: SecretString::from("907153"),
             }),
         }
     }
@@ -269,7 +270,7 @@ mod tests {
             msg.contains("AccessDenied (HTTP 403): not authorized"),
             "{msg}"
         );
-        assert!(!msg.contains("123456."), "{msg}");
+        assert!(!msg.contains("907153"), "{msg}");
     }
 
     #[test]
