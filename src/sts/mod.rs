@@ -273,6 +273,73 @@ mod tests {
         assert!(!msg.contains("907153"), "{msg}");
     }
 
+    fn refused(call: &Call, code: &str) -> String {
+        StsError::new(
+            call,
+            "https://sts.amazonaws.com",
+            StsErrorKind::Service {
+                code: code.into(),
+                message: "m".into(),
+                status: Some(403),
+            },
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn each_sts_error_code_gets_its_own_advice() {
+        let session = Call::SessionToken {
+            duration_seconds: 900,
+            mfa: Some(Mfa {
+                serial_number: "arn:aws:iam::123456789012:mfa/alice".into(),
+                token_code: SecretString::from("907153"),
+            }),
+        };
+        for (call, code, advice) in [
+            (&session, "AccessDenied", "each code works once"),
+            (
+                &session,
+                "InvalidClientTokenId",
+                "access key id is not valid",
+            ),
+            (
+                &session,
+                "SignatureDoesNotMatch",
+                "secret access key does not match",
+            ),
+            (&session, "ExpiredToken", "have expired"),
+            (&session, "RegionDisabledException", "another --region"),
+            (&session, "Throttling", "throttling"),
+            (&session, "SomethingElse", "Check the inputs"),
+            (
+                &assume(false),
+                "AccessDenied",
+                "if the role requires MFA, pass --serial-number",
+            ),
+        ] {
+            let msg = refused(call, code);
+            assert!(msg.contains(advice), "{code}: {msg}");
+        }
+        // The device and role the call named are in the message; the code is not.
+        let msg = refused(&assume(true), "AccessDenied");
+        assert!(
+            msg.contains("with MFA device arn:aws:iam::123456789012:mfa/alice"),
+            "{msg}"
+        );
+        assert!(!msg.contains("907153"), "{msg}");
+        assert!(!refused(&assume(false), "AccessDenied").contains("MFA device"));
+    }
+
+    #[test]
+    fn a_certificate_problem_points_to_aws_ca_bundle() {
+        let call = assume(false);
+        let shown = |detail: &str| {
+            StsError::new(&call, "https://sts", StsErrorKind::Network(detail.into())).to_string()
+        };
+        assert!(shown("invalid peer certificate: UnknownIssuer").contains("AWS_CA_BUNDLE"));
+        assert!(!shown("Connection refused").contains("AWS_CA_BUNDLE"));
+    }
+
     #[test]
     fn mfa_calls_are_marked() {
         assert!(assume(true).carries_mfa());
@@ -283,5 +350,11 @@ mod tests {
     fn server_text_is_cleaned() {
         assert_eq!(clean_server_text("bad\u{1b}[2Jthing\n"), "bad [2Jthing");
         assert!(clean_server_text(&"x".repeat(1000)).chars().count() <= 301);
+        // Exactly 300 characters are kept whole; one more is cut with an ellipsis.
+        assert_eq!(clean_server_text(&"y".repeat(300)), "y".repeat(300));
+        assert_eq!(
+            clean_server_text(&"y".repeat(301)),
+            format!("{}…", "y".repeat(300))
+        );
     }
 }
