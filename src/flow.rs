@@ -127,11 +127,9 @@ impl Flow {
         })
     }
 
+    /// The profile's name, or "" for keys from the environment (how the cache files them).
     fn profile_name(&self) -> &str {
-        match &self.source {
-            Source::Profile(p) => &p.name,
-            Source::Env(_) => "",
-        }
+        Provider::profile(self).unwrap_or("")
     }
 
     fn limit(&self) -> Duration {
