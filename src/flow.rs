@@ -193,8 +193,10 @@ impl Flow {
         };
         // Checked here, before the code is taken out of `flow` (run_with checks what is left).
         check(&flow, source.session_token.is_some())?;
-        if cache.is_some() {
-            warn_if_never_cached(&flow);
+        if cache.is_some()
+            && let Some(warning) = never_cached_warning(&flow)
+        {
+            eprintln!("{warning}");
         }
         let endpoint = Endpoint {
             region: region(&flow)?,
@@ -252,24 +254,28 @@ fn http_client() -> Result<Option<SharedHttpClient>, Error> {
     }
 }
 
-/// A session asked for no longer than `--min-ttl` is never served from the cache: say so,
-/// since every run would then ask STS (and, without a cached MFA session, for a code).
-fn warn_if_never_cached(flow: &FlowArgs) {
-    let (flag, seconds) = match (&flow.role_arn, flow.role_duration_seconds) {
-        (Some(_), seconds) => ("role duration", seconds.unwrap_or(CHAINED_ROLE_MAX)),
-        (None, _) => (
+/// A session asked for no longer than `--min-ttl` is never served from the cache: the
+/// warning that says so (every run would then ask STS, and without a cached MFA session, for
+/// a code), or `None`.
+fn never_cached_warning(flow: &FlowArgs) -> Option<String> {
+    let (what, seconds) = match &flow.role_arn {
+        Some(_) => (
+            "role duration",
+            flow.role_duration_seconds.unwrap_or(CHAINED_ROLE_MAX),
+        ),
+        None => (
             "session duration",
             flow.session_duration_seconds
                 .unwrap_or(DEFAULT_SESSION_DURATION),
         ),
     };
-    if seconds <= flow.min_ttl {
-        eprintln!(
-            "aws-auth: warning: the {flag} ({seconds} s) is not longer than --min-ttl ({} s), so the cache \
-             can never serve these credentials: lower --min-ttl (or AWS_AUTH_MIN_TTL)",
+    (seconds <= flow.min_ttl).then(|| {
+        format!(
+            "aws-auth: warning: the {what} ({seconds} s) is not longer than --min-ttl ({} s), so the \
+             cache can never serve these credentials: lower --min-ttl (or AWS_AUTH_MIN_TTL)",
             flow.min_ttl
-        );
-    }
+        )
+    })
 }
 
 /// The cache key of the credentials a run asks for: the profile as written (references, not
@@ -1001,6 +1007,44 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("AccessDenied"), "{err}");
         assert_eq!(seen(&sts).len(), 1);
+    }
+
+    #[test]
+    fn min_ttl_above_the_longest_role_session_is_a_usage_error() {
+        let flags = |min_ttl| FlowArgs {
+            timeout: 30,
+            min_ttl,
+            ..Default::default()
+        };
+        let err = Flow::prepare(&Target::default(), flags(43_201))
+            .err()
+            .unwrap();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--min-ttl 43201"), "{err}");
+        // 43200 passes that check (whatever fails next depends on this process's environment).
+        if let Err(e) = Flow::prepare(&Target::default(), flags(43_200)) {
+            assert!(!e.to_string().contains("--min-ttl"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_session_no_longer_than_min_ttl_is_warned_about() {
+        let with = |role: Option<u64>, session: Option<u64>, has_role: bool, min_ttl| FlowArgs {
+            role_arn: has_role.then(|| "arn:aws:iam::123456789012:role/admin".into()),
+            role_duration_seconds: role,
+            session_duration_seconds: session,
+            min_ttl,
+            ..Default::default()
+        };
+        let warning = never_cached_warning(&with(Some(900), None, true, 900)).unwrap();
+        assert!(warning.contains("role duration (900 s)"), "{warning}");
+        assert!(never_cached_warning(&with(Some(901), None, true, 900)).is_none());
+        // The default role (3600 s) and the default session (43200 s).
+        assert!(never_cached_warning(&with(None, None, true, 3600)).is_some());
+        assert!(never_cached_warning(&with(None, None, true, 3599)).is_none());
+        let warning = never_cached_warning(&with(None, Some(900), false, 900)).unwrap();
+        assert!(warning.contains("session duration (900 s)"), "{warning}");
+        assert!(never_cached_warning(&with(None, None, false, 43_199)).is_none());
     }
 
     #[test]
