@@ -133,7 +133,7 @@ pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::time::Instant;
 
     #[test]
@@ -174,6 +174,18 @@ mod tests {
         let tmp = std::env::temp_dir().join("aws-auth-1000");
         assert_eq!(dir_from(Some("relative/run".into()), 1000), tmp);
         assert_eq!(dir_from(None, 1000), tmp);
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_link_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = dir.path().join("aws-auth");
+        std::fs::DirBuilder::new().mode(0o700).create(&locks).unwrap();
+        let target = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&target, locks.join("k.lock")).unwrap();
+        let err = acquire(&locks, "k", Duration::from_millis(10)).unwrap_err();
+        assert!(matches!(err, LockError::Io { .. }), "{err}");
+        assert!(!target.exists(), "the link was followed");
     }
 
     #[test]
