@@ -108,17 +108,7 @@ pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockErro
     // send fails, the file drops and the lock is released again.
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let outcome = loop {
-            // SAFETY: as above; `file` lives in this closure.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                break Ok(file);
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                break Err(e);
-            }
-        };
-        let _ = done.send(outcome);
+        let _ = done.send(flock_blocking(file));
     });
     match result.recv_timeout(limit) {
         Ok(Ok(file)) => Ok(Lock { _file: file }),
@@ -127,6 +117,20 @@ pub fn acquire(dir: &Path, name: &str, limit: Duration) -> Result<Lock, LockErro
             reason: e.kind().to_string(),
         }),
         Err(_) => Err(LockError::Timeout(limit)),
+    }
+}
+
+/// Waits for the exclusive lock on `file` and hands it back.
+fn flock_blocking(file: File) -> std::io::Result<File> {
+    loop {
+        // SAFETY: the descriptor is open for as long as `file` lives.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(file);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
     }
 }
 
@@ -180,7 +184,10 @@ mod tests {
     fn a_lock_file_that_is_a_link_is_not_followed() {
         let dir = tempfile::tempdir().unwrap();
         let locks = dir.path().join("aws-auth");
-        std::fs::DirBuilder::new().mode(0o700).create(&locks).unwrap();
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&locks)
+            .unwrap();
         let target = dir.path().join("elsewhere");
         std::os::unix::fs::symlink(&target, locks.join("k.lock")).unwrap();
         let err = acquire(&locks, "k", Duration::from_millis(10)).unwrap_err();

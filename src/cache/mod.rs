@@ -387,10 +387,22 @@ mod tests {
             "p",
             None,
             None,
-            &creds("ASIAB", LONGEST_LIFE + 100),
+            &creds("ASIAB", 140_000),
         );
+        // Longer than any STS session (36 h) can last: not ours.
         assert!(cache.get(&b, Kind::Credentials, 0).is_none());
         assert!(cache.get(&a, Kind::Credentials, 0).is_some());
+        // A 36-hour session just issued is.
+        let c = key("c");
+        cache.put(
+            &c,
+            Kind::MfaSession,
+            "p",
+            None,
+            None,
+            &creds("ASIAC", 129_600),
+        );
+        assert!(cache.get(&c, Kind::MfaSession, 0).is_some());
     }
 
     #[test]
