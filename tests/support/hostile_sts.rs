@@ -191,17 +191,7 @@ impl HostileSts {
             held: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
-        let accept_shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accept_shared.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&accept_shared);
-                thread::spawn(move || serve(stream, &shared));
-            }
-        });
+        accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
         HostileSts { port, shared }
     }
 
@@ -230,6 +220,26 @@ impl Drop for HostileSts {
         let _ = TcpStream::connect(("127.0.0.1", self.port));
         self.shared.held.lock().unwrap().clear();
     }
+}
+
+/// Serves each connection of `listener` on a thread of its own, until the `stop` flag of
+/// `shared` is set (and one more connection wakes the loop to see it).
+pub fn accept_until_stopped<S: Send + Sync + 'static>(
+    listener: TcpListener,
+    shared: Arc<S>,
+    stop: fn(&S) -> &AtomicBool,
+    serve: fn(TcpStream, &S),
+) {
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stop(&shared).load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || serve(stream, &shared));
+        }
+    });
 }
 
 fn serve(stream: TcpStream, shared: &Shared) {

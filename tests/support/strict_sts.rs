@@ -22,7 +22,6 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// AWS's own text for a refused one-time code (trailing space included).
@@ -219,17 +218,7 @@ impl StrictSts {
             }),
             stop: AtomicBool::new(false),
         });
-        let accept_shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accept_shared.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&accept_shared);
-                thread::spawn(move || serve(stream, &shared));
-            }
-        });
+        super::hostile_sts::accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
         StrictSts { port, shared }
     }
 

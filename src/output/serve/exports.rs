@@ -5,19 +5,9 @@
 use crate::output::render::{Format, fish, powershell, sh};
 use zeroize::Zeroizing;
 
-/// Variables that would win over the endpoint, or send the SDKs to another one.
-pub const UNSET: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_SESSION_EXPIRATION",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-];
+/// Variables that would win over the endpoint, or send the SDKs to another one: the same
+/// that a command run under serve never inherits.
+pub const UNSET: &[&str] = super::child::REMOVED;
 
 /// The unsets, then the endpoint, its token, the region when one was given, and this
 /// server's pid (to stop it: `kill $AWS_AUTH_SERVER_PID`). `format` is a shell's.
