@@ -58,6 +58,15 @@ pub fn variables<'a>(
     vars
 }
 
+/// Room for the worst case of any format (JSON's \u00XX is six bytes for one), so the buffer
+/// never grows: growing would leave an unzeroized copy of the secrets behind.
+fn worst_case_len(vars: &[(&str, &str)]) -> usize {
+    128 + vars
+        .iter()
+        .map(|(name, value)| 32 + name.len() + 6 * value.len())
+        .sum::<usize>()
+}
+
 /// Renders the whole output into one zeroizing buffer, written out only by the caller.
 pub fn render(
     creds: &SessionCredentials,
@@ -69,13 +78,7 @@ pub fn render(
     if let Some((variable, _)) = vars.iter().find(|(_, v)| v.contains('\0')) {
         return Err(RenderError { variable });
     }
-    // Room for the worst case (JSON's \u00XX is six bytes for one), so the buffer never
-    // grows: growing would leave an unzeroized copy of the secrets behind.
-    let capacity = 128
-        + vars
-            .iter()
-            .map(|(name, value)| 32 + name.len() + 6 * value.len())
-            .sum::<usize>();
+    let capacity = worst_case_len(&vars);
     let mut out = Zeroizing::new(String::with_capacity(capacity));
     match format {
         Format::Sh => sh::render(&vars, &mut out),
@@ -110,6 +113,35 @@ mod tests {
             session_token: SecretString::from("token=="),
             expiration: DateTime::from_fractional_secs(1_795_550_400, 0.5),
         }
+    }
+
+    /// Regression guard for the zeroizing promise: a buffer that grows leaves a copy of the
+    /// secrets behind, so even values made only of what each format escapes most expensively
+    /// (control characters, quotes, private-use and typographic characters) must fit the
+    /// buffer as first allocated.
+    #[test]
+    fn the_output_buffer_never_grows_even_for_the_costliest_values() {
+        let costly = "\u{1}'\u{F600}’\"\\$`\u{1b}".repeat(300);
+        let creds = SessionCredentials {
+            access_key_id: costly.clone(),
+            secret_access_key: SecretString::from(costly.as_str()),
+            session_token: SecretString::from(costly.as_str()),
+            expiration: DateTime::from_secs(1_795_550_400),
+        };
+        let expiration = format_expiration(&creds.expiration);
+        let vars = variables(&creds, Some(&costly), &expiration);
+        let room = worst_case_len(&vars);
+        for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
+            let out = render(&creds, Some(&costly), format).unwrap();
+            assert!(out.len() <= room, "{format:?}: {} > {room}", out.len());
+            // with_capacity(n) gives exactly n: anything else means it was reallocated.
+            assert_eq!(out.capacity(), room, "{format:?}");
+        }
+        // Plain values leave most of the room unused, but never less than they need.
+        let plain = plain();
+        let expiration = format_expiration(&plain.expiration);
+        let vars = variables(&plain, None, &expiration);
+        assert!(render(&plain, None, Format::Json).unwrap().len() <= worst_case_len(&vars));
     }
 
     #[test]
