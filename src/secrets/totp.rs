@@ -237,6 +237,22 @@ mod tests {
     }
 
     #[test]
+    fn percent_decoding_decodes_each_escape_and_keeps_a_broken_one() {
+        assert_eq!(percent_decode("SHA%32%35%36"), "SHA256");
+        assert_eq!(percent_decode("%41b%7a"), "Abz");
+        // An escape cut short at the end, or not hex, stays as it is (and reads nothing
+        // past the end).
+        for kept in ["ab%", "ab%4", "%", "%4", "%zz", "a%4g"] {
+            assert_eq!(percent_decode(kept), kept);
+        }
+        let totp = Totp::from_text(&format!(
+            "otpauth://totp/x?secret={SHA1_SEED}&algorithm=SHA%31&digits=%38"
+        ))
+        .unwrap();
+        assert_eq!((totp.algorithm, totp.digits), (Algorithm::Sha1, 8));
+    }
+
+    #[test]
     fn first_otpauth_line_of_an_entry_wins() {
         let entry = "secret-key\naws_access_key_id: AKIA\notpauth://totp/AWS:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=AWS\notpauth://totp/x?secret=AAAA\n";
         assert_eq!(
