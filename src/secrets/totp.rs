@@ -236,6 +236,21 @@ mod tests {
         assert_eq!(totp.code_at(59).as_str(), "287082");
     }
 
+    /// Every base32 digit (2-7) and letters from both ends, against Python's
+    /// `base64.b32decode`.
+    #[test]
+    fn base32_decodes_every_digit_and_letter() {
+        assert_eq!(
+            &base32_decode("234567AB").unwrap()[..],
+            [214, 249, 223, 124, 1]
+        );
+        assert_eq!(
+            &base32_decode("abcdefgh").unwrap()[..],
+            [0, 68, 50, 20, 199]
+        );
+        assert_eq!(base32_decode("23456781").err(), Some(TotpError::BadBase32));
+    }
+
     #[test]
     fn percent_decoding_decodes_each_escape_and_keeps_a_broken_one() {
         assert_eq!(percent_decode("SHA%32%35%36"), "SHA256");

@@ -62,6 +62,12 @@ mod tests {
     }
 
     #[test]
+    fn a_two_character_name_is_kept_and_a_one_character_name_padded() {
+        assert_eq!(sanitize("ab").as_deref(), Some("ab"));
+        assert_eq!(sanitize("a").as_deref(), Some("a-aws-auth"));
+    }
+
+    #[test]
     fn user_comes_first() {
         assert_eq!(
             fallback(env_of(&[("USER", "alice"), ("LOGNAME", "bob")]), || Some(

@@ -296,6 +296,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_rejected_character_is_named_printably() {
+        let problem = |r: Result<(), ValidationError>| r.unwrap_err().problem;
+        assert!(problem(session_name("ab!c")).contains("'!'"));
+        assert!(problem(session_name("ab\u{e9}")).contains("U+00E9"));
+        assert!(problem(session_name("ab\u{1b}c")).contains("U+001B"));
+    }
+
+    #[test]
     fn token_code_must_be_six_ascii_digits() {
         assert!(token_code("123456").is_ok());
         assert!(token_code("000000").is_ok());
