@@ -26,8 +26,13 @@ pub enum Error {
     Profile(#[from] ProfileError),
     #[error("{0}: {1}")]
     Backend(String, FetchErrorKind),
-    #[error("writing the result to stdout failed: {0}")]
+    #[error("writing the result to stdout failed ({0}): it is incomplete, do not use it")]
     Output(std::io::Error),
+    #[error(
+        "stdout is closed or not open for writing, so the result would be lost; run aws-auth \
+         with its output read, as in eval \"$(aws-auth --profile NAME)\""
+    )]
+    StdoutUnusable,
     #[error("{0}")]
     Lock(LockError),
     #[error("session cache: {0}")]
@@ -53,7 +58,9 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,
-            Error::Profile(ProfileError::Config(ConfigError::UnknownProfile { .. })) => 2,
+            Error::Profile(ProfileError::Config(
+                ConfigError::UnknownProfile { .. } | ConfigError::BadName { .. },
+            )) => 2,
             // As shells do: 127 for a command not found, 126 for one that cannot run.
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Exec { .. } => 126,

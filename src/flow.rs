@@ -150,7 +150,7 @@ impl Flow {
             Ok(lock) => Some(lock),
             Err(e @ cache::lock::LockError::Timeout(_)) => return Err(Error::Lock(e)),
             Err(e) => {
-                eprintln!("aws-auth: warning: {e}; going on without the lock");
+                crate::say!("aws-auth: warning: {e}; going on without the lock");
                 None
             }
         };
@@ -196,7 +196,7 @@ impl Flow {
         if cache.is_some()
             && let Some(warning) = never_cached_warning(&flow)
         {
-            eprintln!("{warning}");
+            crate::say!("{warning}");
         }
         let endpoint = Endpoint {
             region: region(&flow)?,
@@ -488,7 +488,7 @@ fn coded_call(
             };
             let now = now_secs().max(0) as u64;
             let next = (now / totp.period + 1) * totp.period;
-            eprintln!(
+            crate::say!(
                 "aws-auth: STS refused the TOTP code for {serial} (a code works only once); waiting {} s for the \
                  next one",
                 next - now
@@ -677,7 +677,7 @@ fn source_from_env() -> Result<SourceCredentials, Error> {
         .filter(|t| !t.is_empty())
         .map(|t| Zeroizing::new(t.to_string_lossy().into_owned()));
     if session_token.is_some() && access_key_id.starts_with("AKIA") {
-        eprintln!(
+        crate::say!(
             "aws-auth: warning: ignoring AWS_SESSION_TOKEN: AWS_ACCESS_KEY_ID is a long-term key, so the token is a leftover of an earlier session"
         );
         session_token = None;

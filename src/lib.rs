@@ -12,12 +12,16 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod flow;
+pub mod hardening;
 pub mod output;
 pub mod passwd;
 pub mod provider;
+pub mod report;
+pub mod safe_file;
 pub mod secrets;
 pub mod settings;
 pub mod sts;
+pub mod toml_error;
 
 use clap::Parser;
 use std::io::Write;
@@ -35,6 +39,7 @@ pub enum Outcome {
 /// Parses the command line, runs, prints the result or the error; returns the exit code.
 /// stdout is written once, and only after everything succeeded.
 pub fn main_entry() -> i32 {
+    let started = hardening::at_start();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -42,6 +47,17 @@ pub fn main_entry() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    // A run whose result would be lost fails before it asks for a code or calls STS.
+    let prints = match &cli.command {
+        None => true,
+        Some(cli::Command::Serve(args)) => args.command.is_empty(),
+        Some(cli::Command::Profiles(_)) | Some(cli::Command::Cache(_)) => true,
+        Some(cli::Command::Exec(_)) | Some(cli::Command::Add(_)) => false,
+    };
+    if prints && started.stdout_unusable {
+        say!("aws-auth: error: {}", error::Error::StdoutUnusable);
+        return 1;
+    }
     let result = match cli.command {
         None => flow::Flow::prepare(&cli.target, cli.flow)
             .and_then(|flow| flow.obtain())
@@ -74,17 +90,38 @@ pub fn main_entry() -> i32 {
     }) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("aws-auth: error: {e}");
+            say!("aws-auth: error: {e}");
             e.exit_code()
         }
     }
 }
 
-/// Writes the result to stdout and flushes it.
+/// Writes the result to fd 1 with `write(2)` directly, in one call when the pipe takes it:
+/// std's stdout reports success on a closed or read-only fd 1 (EBADF), which would discard
+/// the credentials with exit 0. A failure part-way (a full disk) is an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), error::Error> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(error::Error::Output)
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    if hardening::started().is_some_and(|s| s.stdout_unusable) {
+        return Err(error::Error::StdoutUnusable);
+    }
+    let _ = std::io::stdout().lock().flush();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // SAFETY: writes from a live slice of `rest.len()` bytes.
+        let n = unsafe { libc::write(libc::STDOUT_FILENO, rest.as_ptr().cast(), rest.len()) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error::Error::Output(e));
+        }
+        if n == 0 {
+            return Err(error::Error::Output(std::io::ErrorKind::WriteZero.into()));
+        }
+        rest = &rest[n as usize..];
+    }
+    Ok(())
 }

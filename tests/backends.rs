@@ -367,7 +367,7 @@ fn missing_entries_are_no_such_entry_with_the_backends_own_words() {
         r#"
 [profiles.vault]
 access_key_id = "op://Nowhere/aws/AWS_ACCESS_KEY_ID"
-secret_access_key = "env:PATH"
+secret_access_key = "env:VAULT_SECRET"
 
 [profiles.field]
 access_key_id = "op://Private/aws-auth-x/AWS_ACCESS_KEY_ID"
@@ -380,7 +380,7 @@ secret_access_key = "lpass:aws-auth/x#No Such Field"
     );
     op_recipe(&kit, "aws-auth-x");
     lpass_recipe(&kit, "aws-auth/x");
-    let vault = run(&mut kit.profile("vault", &[]));
+    let vault = run(kit.profile("vault", &[]).env("VAULT_SECRET", "irrelevant"));
     assert_clear_error(
         &vault,
         1,
@@ -682,7 +682,9 @@ fn bug_add_without_force_overwrites_an_existing_gopass_entry() {
 }
 
 /// A password manager never sees the AWS secrets of the shell aws-auth runs in, by any of
-/// their names (AWS_SECURITY_TOKEN is the old name of the session token).
+/// their names (AWS_SECURITY_TOKEN is the old name of the session token), nor a variable
+/// the profile reads a secret from (regression, review item 7: `env:PROBE_SECRET` reached
+/// every password manager, and a gpg-agent one of them started kept it).
 #[test]
 fn password_managers_never_see_aws_secrets_from_the_environment() {
     let kit = Kit::new();
@@ -692,7 +694,7 @@ fn password_managers_never_see_aws_secrets_from_the_environment() {
     let probe = kit.sandbox.write(
         "probe",
         format!(
-            "#!/bin/sh\nenv | grep -E '^AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN)=' | cut -d= -f1 >> '{}'\n\
+            "#!/bin/sh\nenv | grep -E '^(AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN)|PROBE_SECRET)=' | cut -d= -f1 >> '{}'\n\
              echo AKIAPROBEPROBEPROBE1\n",
             seen.display()
         ),

@@ -5,6 +5,7 @@ mod backends;
 mod cli_errors;
 mod end_to_end;
 mod exec;
+mod hardening;
 mod hostile_sts;
 mod keyring;
 mod profiles;

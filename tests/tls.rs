@@ -66,7 +66,7 @@ fn a_bundle_that_is_not_one_is_a_usage_error() {
     );
     for (bundle, needle) in [
         (garbage.clone(), "cannot be trusted"),
-        (sandbox.path("missing.pem"), "cannot read"),
+        (sandbox.path("missing.pem"), "does not exist"),
         (sandbox.write("empty.pem", ""), "no PEM certificate"),
     ] {
         let out = run(against(&front, &sandbox).env("AWS_CA_BUNDLE", &bundle));

@@ -142,7 +142,7 @@ pub struct Cache {
 }
 
 fn warn(store: &dyn Store, e: &StoreError) {
-    eprintln!(
+    crate::say!(
         "aws-auth: warning: session cache ({}): {e}; continuing without it",
         store.name()
     );

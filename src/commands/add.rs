@@ -114,7 +114,7 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             };
             store("access_key_id", &SecretString::from(access_key_id.as_str()))?;
             let store_name = store("secret_access_key", &secret)?;
-            eprintln!(
+            crate::say!(
                 "aws-auth: stored the keys in the {store_name} (service aws-auth, accounts {name}/access_key_id and {name}/secret_access_key)"
             );
             for (key, value) in extras {
@@ -158,22 +158,22 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             if done.code != Some(0) {
                 return Err(Error::Backend(stored, FetchErrorKind::Failed(done.stderr)));
             }
-            eprintln!("aws-auth: stored the keys in {backend} entry {entry}");
+            crate::say!("aws-auth: stored the keys in {backend} entry {entry}");
         }
     }
     if exists {
-        eprintln!(
+        crate::say!(
             "aws-auth: profile \"{name}\" is already in {}; left it as it is",
             path.display()
         );
     } else {
         append(&path, &section)?;
-        eprintln!("aws-auth: added profile \"{name}\" to {}", path.display());
+        crate::say!("aws-auth: added profile \"{name}\" to {}", path.display());
     }
     if args.force {
         forget_sessions(name);
     }
-    eprintln!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
+    crate::say!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
     Ok(Zeroizing::new(String::new()))
 }
 
@@ -282,11 +282,11 @@ fn forget_sessions(name: &str) {
     };
     match crate::cache::Cache::new(store).clear(Some(name)) {
         Ok(0) => {}
-        Ok(n) => eprintln!(
+        Ok(n) => crate::say!(
             "aws-auth: removed {n} cached session{} of profile \"{name}\"",
             if n == 1 { "" } else { "s" }
         ),
-        Err(e) => eprintln!(
+        Err(e) => crate::say!(
             "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}; run \
              `aws-auth cache clear --profile {name}`"
         ),

@@ -21,7 +21,7 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
         }
         CacheCommand::List => {
             let Some(store) = opened.store else {
-                eprintln!("aws-auth: no session cache: {}", opened.reason);
+                crate::say!("aws-auth: no session cache: {}", opened.reason);
                 return Ok(Outcome::Print(out));
             };
             let cache = Cache::new(store);
@@ -51,13 +51,13 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
         }
         CacheCommand::Clear { profile } => {
             let Some(store) = opened.store else {
-                eprintln!("aws-auth: no session cache: {}", opened.reason);
+                crate::say!("aws-auth: no session cache: {}", opened.reason);
                 return Ok(Outcome::Print(out));
             };
             let removed = Cache::new(store)
                 .clear(profile.as_deref())
                 .map_err(|e| Error::Cache(e.to_string()))?;
-            eprintln!(
+            crate::say!(
                 "aws-auth: removed {removed} cached session{}",
                 if removed == 1 { "" } else { "s" }
             );

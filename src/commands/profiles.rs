@@ -13,7 +13,7 @@ pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
     let rows: Vec<[String; 3]> = profiles
         .profiles
         .iter()
-        .map(|(name, raw)| [name.clone(), backend(raw), role(raw)])
+        .map(|(name, raw)| [name.as_str(), &backend(raw), &role(raw)].map(crate::report::escape))
         .collect();
     let mut out = Zeroizing::new(String::new());
     let headers = [
@@ -30,10 +30,7 @@ pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
     };
     let (w0, w1) = (width(0), width(1));
     for row in std::iter::once(&headers).chain(rows.iter()) {
-        out.push_str(
-            &format!("{:w0$}  {:w1$}  {}\n", row[0], row[1], row[2])
-                .replace(|c: char| c.is_control() && c != '\n', "?"),
-        );
+        out.push_str(&format!("{:w0$}  {:w1$}  {}\n", row[0], row[1], row[2]));
     }
     Ok(out)
 }

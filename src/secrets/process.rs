@@ -1,17 +1,26 @@
 //! The one place aws-auth runs other programs. argv only, never a shell; stdin closed or fed
 //! from a zeroizing buffer through a pipe; stdout read into a zeroizing buffer of bounded
-//! size; stderr kept for error messages; every run bounded in time.
+//! size, stderr into a bounded one (the rest is read and dropped); every run bounded in time.
+//! Each password manager runs in a process group of its own: reading stops once it has exited
+//! and its output is drained (a background child left holding the pipes cannot stall us), and
+//! on time-out the whole group is killed. Children never see aws-auth's AWS secrets nor any
+//! variable a profile reads a secret from (`scrub`).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
-use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 /// The most a password manager may print for one read.
 const MAX_STDOUT: usize = 64 * 1024;
-/// The most stderr kept for a message.
+/// The most stderr kept for a message (characters, after cleaning).
 const MAX_STDERR: usize = 2000;
+/// The most stderr bytes held while a program runs; more is read and dropped.
+const MAX_STDERR_BYTES: usize = 8 * 1024;
 
 /// What a finished program left.
 pub struct Finished {
@@ -41,14 +50,41 @@ const SCRUBBED: &[&str] = &[
     "AWS_SECURITY_TOKEN",
 ];
 
+/// Variables named by the profile's `env:` references: they hold secrets, so no child
+/// (password manager, the gpg-agent one may start, a command under exec or serve) gets them.
+static SCRUBBED_TOO: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// From now on, no child of this process inherits `var`.
+pub fn scrub(var: &str) {
+    let mut names = SCRUBBED_TOO.lock().unwrap_or_else(|e| e.into_inner());
+    if !names.iter().any(|n| n == var) {
+        names.push(var.to_owned());
+    }
+}
+
+/// Removes every variable a child must not inherit.
+fn remove_secrets(command: &mut Command) {
+    for var in SCRUBBED {
+        command.env_remove(var);
+    }
+    for var in SCRUBBED_TOO
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        command.env_remove(var);
+    }
+}
+
 /// Runs `program args` with `stdin` (none: closed) and waits at most `limit`.
-/// On time-out the child is killed and the call returns at once.
+/// On time-out the child's process group is killed and the call returns at once.
 pub fn run(
     program: &str,
     args: &[String],
     stdin: Option<&[u8]>,
     limit: Duration,
 ) -> Result<Finished, RunError> {
+    let deadline = Instant::now() + limit;
     let io_err = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
             RunError::NotInstalled {
@@ -61,91 +97,268 @@ pub fn run(
             }
         }
     };
-    let mut expression = duct::cmd(program, args).stderr_capture().unchecked();
-    for var in SCRUBBED {
-        expression = expression.env_remove(var);
-    }
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        // Its own group, so that a time-out can kill what it started too.
+        .process_group(0);
+    remove_secrets(&mut command);
     // cron may set no HOME; pass, gpg and friends find their stores through it.
     if crate::env::var("HOME").is_none()
         && let Some(home) = crate::passwd::home_dir()
     {
-        expression = expression.env("HOME", home);
+        command.env("HOME", home);
     }
-    let feeder = match stdin {
-        None => {
-            expression = expression.stdin_null();
-            None
-        }
-        Some(bytes) => {
-            let (reader, mut writer) = os_pipe::pipe().map_err(io_err)?;
-            expression = expression.stdin_file(reader);
-            let bytes = Zeroizing::new(bytes.to_vec());
-            Some(std::thread::spawn(move || {
-                let _ = writer.write_all(&bytes);
-            }))
-        }
-    };
-    let handle = Arc::new(expression.reader().map_err(io_err)?);
-    // The expression holds the read end of the stdin pipe; drop ours so EOF arrives.
-    drop(expression);
-
-    let (done, result) = mpsc::channel();
-    let reading = Arc::clone(&handle);
-    std::thread::spawn(move || {
-        let mut buf = Zeroizing::new(vec![0u8; MAX_STDOUT + 1]);
-        let mut len = 0;
-        let outcome = loop {
-            match (&*reading).read(&mut buf[len..]) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    len += n;
-                    if len > MAX_STDOUT {
-                        let _ = reading.kill();
-                        break Err(None);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(Some(e)),
-            }
-        };
-        let status = reading
-            .try_wait()
-            .ok()
-            .flatten()
-            .map(|o| (o.status.code(), o.stderr.clone()));
-        buf.truncate(len);
-        let _ = done.send((outcome, buf, status));
-    });
-
-    let (outcome, stdout, status) = match result.recv_timeout(limit) {
-        Ok(received) => received,
-        Err(_) => {
-            // Killed, not waited for: a grandchild may hold the pipe open, and we are done.
-            let _ = handle.kill();
-            return Err(RunError::Timeout {
+    let mut child = command.spawn().map_err(io_err)?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let bytes = Zeroizing::new(bytes.to_vec());
+        // A thread, so a child that reads its stdin late cannot block our reading of its
+        // output; it ends when the bytes are in the pipe or the child is gone (EPIPE).
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let mut watch = Watch::new(&mut child);
+    let outcome = watch.read_until_exit(deadline);
+    let (stdout, stderr) = (watch.stdout, watch.stderr);
+    match outcome {
+        Ok(status) => Ok(Finished {
+            code: status.code(),
+            stdout,
+            stderr: clean(&stderr),
+        }),
+        Err(Stop::Timeout) => {
+            kill_group(&mut child);
+            Err(RunError::Timeout {
                 program: program.to_owned(),
                 limit,
-            });
+            })
         }
-    };
-    if let Some(feeder) = feeder {
-        let _ = feeder.join();
-    }
-    match outcome {
-        Ok(()) => {}
-        Err(None) => {
-            return Err(RunError::TooMuchOutput {
+        Err(Stop::TooMuch) => {
+            kill_group(&mut child);
+            Err(RunError::TooMuchOutput {
                 program: program.to_owned(),
-            });
+            })
         }
-        Err(Some(e)) => return Err(io_err(e)),
+        Err(Stop::Io(e)) => {
+            kill_group(&mut child);
+            Err(io_err(e))
+        }
     }
-    let (code, stderr) = status.unwrap_or((None, Vec::new()));
-    Ok(Finished {
-        code,
-        stdout,
-        stderr: clean(&stderr),
-    })
+}
+
+/// Kills the child's whole process group and reaps the child.
+fn kill_group(child: &mut Child) {
+    // SAFETY: kill(2) on the group the child leads (process_group(0) made its pgid its pid).
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+enum Stop {
+    Timeout,
+    TooMuch,
+    Io(std::io::Error),
+}
+
+/// Reads a running child's stdout and stderr with poll(2) until it has exited.
+struct Watch<'a> {
+    child: &'a mut Child,
+    out: Option<std::process::ChildStdout>,
+    err: Option<std::process::ChildStderr>,
+    /// Readable once the child has exited (Linux ≥ 5.3); without it, exit is polled.
+    pidfd: Option<std::os::fd::OwnedFd>,
+    stdout: Zeroizing<Vec<u8>>,
+    stderr: Vec<u8>,
+}
+
+impl<'a> Watch<'a> {
+    fn new(child: &'a mut Child) -> Watch<'a> {
+        let out = child.stdout.take();
+        let err = child.stderr.take();
+        let pidfd = pidfd_open(child.id());
+        Watch {
+            child,
+            out,
+            err,
+            pidfd,
+            stdout: Zeroizing::new(Vec::with_capacity(MAX_STDOUT + 1)),
+            stderr: Vec::new(),
+        }
+    }
+
+    fn read_until_exit(&mut self, deadline: Instant) -> Result<std::process::ExitStatus, Stop> {
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(Stop::Io)? {
+                // Whatever it wrote is in the pipes now: take that and stop, even if a
+                // background child of its own still holds them open.
+                self.drain()?;
+                return Ok(status);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Stop::Timeout);
+            }
+            let mut fds: Vec<libc::pollfd> = Vec::with_capacity(3);
+            for fd in [
+                self.out.as_ref().map(|p| p.as_raw_fd()),
+                self.err.as_ref().map(|p| p.as_raw_fd()),
+                self.pidfd.as_ref().map(|p| p.as_raw_fd()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                fds.push(libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+            }
+            let left = deadline - now;
+            // With a pidfd, exit wakes us; without one (or once both pipes are closed and
+            // there is nothing else to wait on), look again every few milliseconds.
+            let slice = if self.pidfd.is_some() {
+                left
+            } else {
+                left.min(Duration::from_millis(5))
+            };
+            let timeout = slice.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+            // SAFETY: `fds` is a live array of `fds.len()` pollfd structs.
+            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+            if ready < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(Stop::Io(e));
+            }
+            for pfd in &fds {
+                if pfd.revents == 0 {
+                    continue;
+                }
+                if self.out.as_ref().is_some_and(|p| p.as_raw_fd() == pfd.fd) {
+                    self.read_stdout()?;
+                } else if self.err.as_ref().is_some_and(|p| p.as_raw_fd() == pfd.fd) {
+                    self.read_stderr()?;
+                }
+            }
+        }
+    }
+
+    /// One read of stdout; at EOF the pipe is closed.
+    fn read_stdout(&mut self) -> Result<(), Stop> {
+        let Some(pipe) = self.out.as_mut() else {
+            return Ok(());
+        };
+        let len = self.stdout.len();
+        // Read into the spare capacity: the buffer never reallocates (no copy left behind).
+        self.stdout.resize(MAX_STDOUT + 1, 0);
+        let (n, eof) = match pipe.read(&mut self.stdout[len..]) {
+            Ok(n) => (n, n == 0),
+            Err(e) if would_block(&e) => (0, false),
+            Err(e) => {
+                self.stdout.truncate(len);
+                return Err(Stop::Io(e));
+            }
+        };
+        self.stdout.truncate(len + n);
+        if eof {
+            self.out = None;
+        }
+        if self.stdout.len() > MAX_STDOUT {
+            return Err(Stop::TooMuch);
+        }
+        Ok(())
+    }
+
+    /// One read of stderr, kept up to `MAX_STDERR_BYTES`; at EOF the pipe is closed.
+    fn read_stderr(&mut self) -> Result<(), Stop> {
+        let Some(pipe) = self.err.as_mut() else {
+            return Ok(());
+        };
+        let mut chunk = [0u8; 4096];
+        match pipe.read(&mut chunk) {
+            Ok(0) => self.err = None,
+            Ok(n) => {
+                let room = MAX_STDERR_BYTES.saturating_sub(self.stderr.len());
+                self.stderr.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            Err(e) if would_block(&e) => {}
+            Err(e) => return Err(Stop::Io(e)),
+        }
+        Ok(())
+    }
+
+    /// After exit: what is already in the pipes, without waiting for more.
+    fn drain(&mut self) -> Result<(), Stop> {
+        for fd in [
+            self.out.as_ref().map(|p| p.as_raw_fd()),
+            self.err.as_ref().map(|p| p.as_raw_fd()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            set_nonblocking(fd);
+        }
+        while self.out.is_some() {
+            let before = self.stdout.len();
+            self.read_stdout()?;
+            if self.stdout.len() == before {
+                break;
+            }
+        }
+        while self.err.is_some() {
+            let before = self.stderr.len();
+            self.read_stderr()?;
+            if self.stderr.len() == before || self.stderr.len() >= MAX_STDERR_BYTES {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn would_block(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+    )
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: the descriptor was just returned to us and is owned by nobody else.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pidfd_open(_pid: u32) -> Option<std::os::fd::OwnedFd> {
+    None
 }
 
 /// The environment a command run with credentials gets: `set` added, `remove` taken out,
@@ -155,14 +368,20 @@ pub struct ChildEnv<'a> {
     pub remove: &'a [&'a str],
 }
 
-fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> std::process::Command {
-    let mut command = std::process::Command::new(program);
+fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> Command {
+    let mut command = Command::new(program);
     command.args(args);
+    remove_secrets(&mut command);
     for name in env.remove {
         command.env_remove(name);
     }
     for (name, value) in &env.set {
         command.env(name, value);
+    }
+    // SAFETY: the closure runs between fork and exec and calls only setrlimit, which is
+    // async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(crate::hardening::restore_core_limit_in_child);
     }
     command
 }
@@ -171,7 +390,6 @@ fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> std::proc
 /// status, its stdout). Returns only on failure.
 #[cfg(unix)]
 pub fn exec(program: &OsStr, args: &[OsString], env: &ChildEnv) -> std::io::Error {
-    use std::os::unix::process::CommandExt;
     command_with(program, args, env).exec()
 }
 
@@ -260,6 +478,110 @@ mod tests {
             .unwrap();
         assert!(matches!(err, RunError::TooMuchOutput { .. }), "{err}");
     }
+    /// Regression (hardening review, item 6): a program that leaves a background child
+    /// holding its stdout made every read wait out the whole --timeout.
+    #[test]
+    fn a_background_child_holding_the_pipes_does_not_stall_the_read() {
+        let (_dir, args) = sh("(sleep 30 &); (sleep 30 >&2 &); echo value");
+        let start = Instant::now();
+        let done = run("sh", &args, None, Duration::from_secs(20)).unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(&done.stdout[..], b"value\n");
+        assert_eq!(done.code, Some(0));
+    }
+
+    /// Regression (item 6): on time-out, what the program started dies with it.
+    #[test]
+    fn a_time_out_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let script = dir.path().join("s.sh");
+        std::fs::write(
+            &script,
+            format!("sleep 60 & echo $! > '{}'; wait", pid_file.display()),
+        )
+        .unwrap();
+        let err = run(
+            "sh",
+            &[script.to_string_lossy().into_owned()],
+            None,
+            Duration::from_millis(500),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, RunError::Timeout { .. }), "{err}");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let gone = (0..100).any(|_| {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let dead = state.is_empty()
+                || state
+                    .rsplit(") ")
+                    .next()
+                    .is_some_and(|s| s.starts_with('Z'));
+            if !dead {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            dead
+        });
+        assert!(gone, "the grandchild {pid} outlived the time-out");
+    }
+
+    /// Regression (item 5): stderr was read without a bound; a flood grew aws-auth by as
+    /// much as the program printed.
+    #[test]
+    fn a_flood_on_stderr_is_read_in_bounded_memory() {
+        let peak = || {
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: getrusage writes into the struct we own.
+            unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+            usage.ru_maxrss // KiB
+        };
+        let before = peak();
+        let (_dir, args) = sh("head -c 400000000 /dev/zero >&2; echo done");
+        let done = run("sh", &args, None, Duration::from_secs(60)).unwrap();
+        assert_eq!(&done.stdout[..], b"done\n");
+        assert!(done.stderr.chars().count() <= MAX_STDERR + 1);
+        let grown = peak() - before;
+        assert!(grown < 100_000, "peak memory grew by {grown} KiB");
+    }
+
+    #[test]
+    fn stdout_at_exactly_the_limit_is_accepted() {
+        let (_dir, args) = sh(&format!("head -c {MAX_STDOUT} /dev/zero"));
+        let done = run("sh", &args, None, Duration::from_secs(10)).unwrap();
+        assert_eq!(done.stdout.len(), MAX_STDOUT);
+    }
+
+    #[test]
+    fn a_program_killed_by_a_signal_has_no_code() {
+        let (_dir, args) = sh("echo partial; kill -9 $$");
+        let done = run("sh", &args, None, Duration::from_secs(10)).unwrap();
+        assert_eq!(done.code, None);
+        assert_eq!(&done.stdout[..], b"partial\n");
+    }
+
+    /// Item 7: a variable handed to `scrub` never reaches a child.
+    #[test]
+    fn scrubbed_variables_never_reach_children() {
+        scrub("HOME_FOR_SCRUB_TEST_NEVER_SET");
+        scrub("PATH_SCRUB_PROBE");
+        let mut command = Command::new("env");
+        command.env("PATH_SCRUB_PROBE", "secret-value");
+        remove_secrets(&mut command);
+        let out = command.output().unwrap();
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("secret-value"));
+        let names = SCRUBBED_TOO.lock().unwrap();
+        assert_eq!(names.iter().filter(|n| *n == "PATH_SCRUB_PROBE").count(), 1);
+    }
+
     /// A password manager never sees aws-auth's own AWS secrets, whatever name they go by
     /// (AWS_SECURITY_TOKEN is the old name of the session token). The integration test
     /// `backends::password_managers_never_see_aws_secrets_from_the_environment` checks the

@@ -2,9 +2,13 @@
 //! its raw profiles, and errors that point at a line and column without quoting the file
 //! (a malformed line may hold a secret).
 
+use crate::safe_file::{self, FileError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The largest profiles.toml read (a real one is a few kilobytes).
+pub const MAX_SIZE: u64 = 1024 * 1024;
 
 /// One `[profiles.NAME]` table, unresolved: strings are literals or references. `Debug`
 /// hides the fields that may hold a literal secret.
@@ -63,8 +67,8 @@ pub enum ConfigError {
         "no profiles file at {path}: create it (see profiles.example.toml), or run `aws-auth add --profile NAME`"
     )]
     Missing { path: PathBuf },
-    #[error("cannot read {path}: {reason}")]
-    Unreadable { path: PathBuf, reason: String },
+    #[error("profiles file: {0}")]
+    Unsafe(FileError),
     #[error("{path}, line {line}, column {column}: {message}")]
     Malformed {
         path: PathBuf,
@@ -72,6 +76,8 @@ pub enum ConfigError {
         column: usize,
         message: String,
     },
+    #[error("profile name \"{name}\" {why}: use letters, digits and . _ - @ + only")]
+    BadName { name: String, why: &'static str },
     #[error("no profile \"{name}\" in {path}; {}", known_list(.known))]
     UnknownProfile {
         name: String,
@@ -111,39 +117,64 @@ pub fn config_dir(home: Option<&Path>) -> PathBuf {
     }
 }
 
+/// A profile name becomes part of entry paths (`pass:aws-auth/NAME`, the op item
+/// `aws-auth-NAME`, keyring accounts `NAME/...`) and of argv: it must not be able to reach
+/// another entry (`/`, `..`), pick a field (`#`), look like an option (`-x`), or carry
+/// control characters.
+pub fn check_name(name: &str) -> Result<(), ConfigError> {
+    let bad = |why| {
+        Err(ConfigError::BadName {
+            name: name.to_owned(),
+            why,
+        })
+    };
+    if name.is_empty() {
+        return bad("is empty");
+    }
+    if name.starts_with('-') {
+        return bad("starts with '-'");
+    }
+    if name.contains("..") {
+        return bad("contains '..'");
+    }
+    if name.len() > 64 {
+        return bad("is longer than 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || "._-@+".contains(c))
+    {
+        return bad(
+            "contains a character that is not allowed (such as / # : a space or a control character)",
+        );
+    }
+    Ok(())
+}
+
 impl Profiles {
+    /// Reads and parses the file: a regular file of at most `MAX_SIZE` bytes that only the
+    /// user (or root) can have written.
     pub fn load(path: &Path) -> Result<Profiles, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => zeroize::Zeroizing::new(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let text = match safe_file::read_text(path, MAX_SIZE, safe_file::Check::Owner) {
+            Ok(text) => text,
+            Err(FileError::Missing(_)) => {
                 return Err(ConfigError::Missing {
                     path: path.to_owned(),
                 });
             }
-            Err(e) => {
-                return Err(ConfigError::Unreadable {
-                    path: path.to_owned(),
-                    reason: e.kind().to_string(),
-                });
-            }
+            Err(e) => return Err(ConfigError::Unsafe(e)),
         };
         Profiles::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Profiles, ConfigError> {
         let file: File = toml::from_str(text).map_err(|e| {
-            let mut offset = e.span().map_or(0, |s| s.start).min(text.len());
-            while !text.is_char_boundary(offset) {
-                offset -= 1;
-            }
-            let before = &text[..offset];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let at = crate::toml_error::describe(text, &e);
             ConfigError::Malformed {
                 path: path.to_owned(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
+                line: at.line,
+                column: at.column,
+                message: at.message,
             }
         })?;
         Ok(Profiles {
@@ -153,6 +184,7 @@ impl Profiles {
     }
 
     pub fn get(&self, name: &str) -> Result<&RawProfile, ConfigError> {
+        check_name(name)?;
         self.profiles
             .get(name)
             .ok_or_else(|| ConfigError::UnknownProfile {
@@ -194,12 +226,78 @@ mod tests {
         assert!(!msg.contains("wJalrXUtnFEMI"), "{msg}");
     }
 
+    /// Regression (review item 9): a type error quoted the value (`invalid type: string
+    /// "wJalr..."`) and an unknown key was quoted even when it was a pasted secret.
+    #[test]
+    fn errors_name_the_key_and_the_type_but_never_quote_a_value() {
+        let err = Profiles::parse(
+            "[profiles.work]\nrole_duration_seconds = \"wJalrXUtnFEMI/K7MDENG\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("wJalrXUtnFEMI"), "{err}");
+        assert!(
+            err.contains("line 2") && err.contains("role_duration_seconds: invalid type"),
+            "{err}"
+        );
+        assert!(err.contains("expected u64"), "{err}");
+        let err = Profiles::parse(
+            "[profiles.work]\nwJalrXUtnFEMIK7MDENG = \"x\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("wJalrXUtnFEMI"), "{err}");
+        assert!(
+            err.contains("line 2") && err.contains("unknown field"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn unknown_keys_are_errors() {
         let err =
             Profiles::parse("[profiles.work]\nrole = \"x\"\n", Path::new("p.toml")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("line 2") && msg.contains("role"), "{msg}");
+    }
+
+    /// Regression (review item 8): a profile name could alter the entry path its default
+    /// layout reads (`--profile ../x`, `a#b`) or carry control characters.
+    #[test]
+    fn profile_names_that_could_alter_an_entry_path_are_refused() {
+        let p = Profiles::parse("[profiles.work]\n", Path::new("p.toml")).unwrap();
+        for name in [
+            "",
+            "../x",
+            "a/b",
+            "a#b",
+            "-x",
+            "a..b",
+            "a b",
+            "a\u{1b}[2J",
+            "a:b",
+            "a\nb",
+        ] {
+            let err = p.get(name).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::BadName { .. }),
+                "{name:?}: {err}"
+            );
+        }
+        assert!(p.get(&"x".repeat(65)).is_err());
+        for name in [
+            "work",
+            "work.eu",
+            "ops-1",
+            "a_b",
+            "alice@corp",
+            "prod+ro",
+            "ünïcode",
+        ] {
+            assert!(check_name(name).is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -135,9 +135,26 @@ pub fn apply(
     home: Option<&Path>,
     limit: Duration,
 ) -> Result<Resolved, ProfileError> {
+    scrub_env_references(raw);
     let wanted = plan(name, raw, flow, specs)?;
     let (values, totp) = fetch(&wanted, specs, home, limit, name)?;
     fill(name, raw, flow, &wanted, values, totp)
+}
+
+/// A variable the profile reads its secret key or MFA code (or TOTP seed) from with `env:`
+/// holds a secret: no child aws-auth starts from here on inherits it (a password manager,
+/// the gpg-agent it may leave running, a command under exec or serve). Variables of the
+/// other fields (a region, a role) are not secrets and stay.
+fn scrub_env_references(raw: &RawProfile) {
+    for value in [&raw.secret_access_key, &raw.mfa_code]
+        .into_iter()
+        .flatten()
+    {
+        let value = value.strip_prefix("totp:").unwrap_or(value);
+        if let Some(var) = value.strip_prefix("env:") {
+            crate::secrets::process::scrub(var);
+        }
+    }
 }
 
 /// Which fields to fetch and from where: the profile's own references, else its backend's
@@ -259,7 +276,7 @@ fn plan(
         ..
     }) = wanted.iter().find(|w| w.field == "secret_access_key")
     {
-        eprintln!(
+        crate::say!(
             "aws-auth: warning: profile \"{name}\" keeps its secret_access_key as plain text in the profiles file; \
              move it to a password manager (e.g. `aws-auth add --profile {name}`) and use a reference"
         );

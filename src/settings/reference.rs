@@ -194,11 +194,27 @@ fn parse_reference(
                     &format!("expected {scheme}:ENTRY or {scheme}:ENTRY#FIELD"),
                 ));
             }
+            // Each becomes an argument of the password manager: one that starts with '-'
+            // would be read as an option (`bw:item#--session=x`).
             if entry.starts_with('-') {
                 return Err(malformed(
                     scheme,
                     text,
                     "an entry name cannot start with '-'",
+                ));
+            }
+            if field.is_some_and(|f| f.starts_with('-')) {
+                return Err(malformed(
+                    scheme,
+                    text,
+                    "a field name cannot start with '-'",
+                ));
+            }
+            if rest.chars().any(char::is_control) {
+                return Err(malformed(
+                    scheme,
+                    text,
+                    "an entry or field name cannot hold control characters",
                 ));
             }
             Ok(Reference::Command {
@@ -273,6 +289,21 @@ mod tests {
         assert!(parse("pass:", &backends()).is_err());
         assert!(parse("pass:x#", &backends()).is_err());
         assert!(parse("pass:--help", &backends()).is_err());
+        // Regression (review item 8): fields were not checked, so `bw:item#--session=x`
+        // ran `bw get --session=x item`.
+        for text in [
+            "lpass:item#--session=x",
+            "pass:e#-x",
+            "lpass:a\nb",
+            "pass:e#f\u{1b}",
+        ] {
+            let err = parse(text, &backends()).unwrap_err().to_string();
+            assert!(
+                err.contains("'-'") || err.contains("control"),
+                "{text}: {err}"
+            );
+        }
+        assert!(parse("lpass:item#Access-Key", &backends()).is_ok());
     }
 
     #[test]

@@ -11,10 +11,16 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::path::Path;
 
+/// The largest CA bundle read (the whole Mozilla set is about 200 KB).
+const MAX_SIZE: u64 = 8 * 1024 * 1024;
+
 /// A client trusting the bundle at `path`, or why the bundle cannot be used.
 pub fn client(path: &Path) -> Result<SharedHttpClient, String> {
-    let pem =
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {}", path.display(), e.kind()))?;
+    // The bundle decides whom STS answers are trusted from: a regular file that only the
+    // user or root can have written, of bounded size (no FIFO, no /dev/zero).
+    let pem = crate::safe_file::read(path, MAX_SIZE, crate::safe_file::Check::Owner)
+        .map_err(|e| e.to_string())?;
+    let pem = pem.to_vec();
     check(&pem).map_err(|problem| format!("{}: {problem}", path.display()))?;
     let context = TlsContext::builder()
         .with_trust_store(TrustStore::default().with_pem_certificate(pem))

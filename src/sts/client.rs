@@ -29,10 +29,12 @@ impl SdkSts {
         }
     }
 
+    /// The endpoint as errors show it: a `user:password@` in it is never echoed.
     fn shown_endpoint(&self) -> String {
         self.endpoint
             .url
-            .clone()
+            .as_deref()
+            .map(crate::report::redact_url)
             .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", self.endpoint.region))
     }
 

@@ -78,9 +78,9 @@ pub fn run(
         let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Listen)?;
         match provider.profile() {
             Some(profile) => {
-                eprintln!("aws-auth: serving credentials for profile {profile} on {url}")
+                crate::say!("aws-auth: serving credentials for profile {profile} on {url}")
             }
-            None => eprintln!("aws-auth: serving credentials on {url}"),
+            None => crate::say!("aws-auth: serving credentials on {url}"),
         }
         tokio::spawn(Arc::clone(&server).serve(listener));
         if command.is_empty() {

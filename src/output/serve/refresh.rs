@@ -75,7 +75,7 @@ fn refresh_loop(provider: &dyn Provider, held: &Held, stopped: &mpsc::Receiver<(
                     continue;
                 }
                 // Not what obtain promises; without this the loop would ask STS non-stop.
-                eprintln!(
+                crate::say!(
                     "aws-auth: serve: the new credentials are valid for only {fresh_left} s, \
                      less than --min-ttl ({min_ttl} s); trying again in {} s",
                     backoff.as_secs()
@@ -88,7 +88,7 @@ fn refresh_loop(provider: &dyn Provider, held: &Held, stopped: &mpsc::Receiver<(
                     "the current ones have expired: requests get 503 until a refresh works"
                         .to_owned()
                 };
-                eprintln!(
+                crate::say!(
                     "aws-auth: serve: refreshing the credentials failed: {e}; {still}; \
                      trying again in {} s",
                     backoff.as_secs()

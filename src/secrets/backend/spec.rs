@@ -13,6 +13,9 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("op", include_str!("../../../backends/op.toml")),
 ];
 
+/// The largest backend file read (a real one is under a kilobyte).
+const MAX_SIZE: u64 = 64 * 1024;
+
 /// How `#FIELD` is read.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -80,7 +83,13 @@ impl Spec {
             path: path.to_owned(),
             problem,
         };
-        let mut spec: Spec = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let mut spec: Spec = toml::from_str(text).map_err(|e| {
+            let at = crate::toml_error::describe(text, &e);
+            err(format!(
+                "line {}, column {}: {}",
+                at.line, at.column, at.message
+            ))
+        })?;
         spec.name = name.to_owned();
         if spec.program.trim().is_empty() {
             return Err(err("`program` is empty".into()));
@@ -176,6 +185,12 @@ impl Specs {
             let Ok(listing) = std::fs::read_dir(dir) else {
                 return Ok(Specs { specs });
             };
+            // A file here decides which program runs for a scheme (even `pass`): it and its
+            // directory must be the user's own, as ssh requires of ~/.ssh.
+            crate::safe_file::check_dir(dir).map_err(|e| SpecError {
+                path: dir.display().to_string(),
+                problem: e.to_string(),
+            })?;
             let mut paths: Vec<PathBuf> =
                 listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
@@ -203,10 +218,12 @@ impl Specs {
                         ),
                     });
                 }
-                let text = std::fs::read_to_string(&path).map_err(|e| SpecError {
-                    path: shown.clone(),
-                    problem: e.to_string(),
-                })?;
+                let text =
+                    crate::safe_file::read_text(&path, MAX_SIZE, crate::safe_file::Check::Owner)
+                        .map_err(|e| SpecError {
+                            path: shown.clone(),
+                            problem: e.to_string(),
+                        })?;
                 specs.insert(name.clone(), Spec::parse(&name, &text, &shown)?);
             }
         }
@@ -304,6 +321,19 @@ mod tests {
         let err = Specs::load(Some(dir.path())).unwrap_err();
         assert!(
             err.to_string().contains("broken.toml") && err.to_string().contains("{entry}"),
+            "{err}"
+        );
+
+        // Regression (review item 9): a malformed backend file's error printed its line.
+        std::fs::write(
+            dir.path().join("broken.toml"),
+            "description = \"d\"\nprogram = \"x\"\nread = [\"{entry}\"]\ntoken = wJalrXUtnFEMI\n",
+        )
+        .unwrap();
+        let err = Specs::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(!err.contains("wJalrXUtnFEMI"), "{err}");
+        assert!(
+            err.contains("broken.toml") && err.contains("line 4"),
             "{err}"
         );
     }

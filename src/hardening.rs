@@ -1,0 +1,176 @@
+//! Process-level protections applied before anything else runs, as ssh-agent and gpg-agent
+//! do: no core dump and no ptrace by another process of the user (either would hand over the
+//! secrets in memory), and standard descriptors that are really there, so that a file opened
+//! later can never land on fd 1 and receive the credentials. Not for anything per-run: this
+//! file only touches process state.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// What `at_start` found and changed.
+#[derive(Clone, Copy, Debug)]
+pub struct Started {
+    /// fd 1 was closed (`>&-`) or not open for writing when aws-auth started: nothing printed
+    /// can reach anyone, so a command that prints must fail instead of discarding its result.
+    pub stdout_unusable: bool,
+    /// The core-file limit aws-auth was started with, restored for a command run by `exec`
+    /// and `serve` (the user's own program, not ours).
+    pub core_limit: Option<(u64, u64)>,
+}
+
+static STARTED: OnceLock<Started> = OnceLock::new();
+
+/// Whether fd 1 was usable before Rust's runtime started: std's start-up points a closed
+/// fd 0, 1 or 2 at /dev/null (read-write) before `main`, which hides `>&-` from any check made
+/// in `main`. 0: not recorded, 1: usable, 2: closed or read-only.
+static STDOUT_AT_EXEC: AtomicU8 = AtomicU8::new(0);
+
+/// Records whether fd 1 is writable. The binary calls this from an `.init_array` entry,
+/// which the C runtime runs before Rust's start-up code.
+pub extern "C" fn record_stdout_at_exec() {
+    let state = if writable(libc::STDOUT_FILENO) { 1 } else { 2 };
+    STDOUT_AT_EXEC.store(state, Ordering::Relaxed);
+}
+
+/// Makes the process non-dumpable, sets its core-file limit to 0, and fills any closed
+/// standard descriptor with /dev/null. Idempotent: the first call's findings are kept.
+pub fn at_start() -> Started {
+    *STARTED.get_or_init(|| {
+        let stdout_unusable = match STDOUT_AT_EXEC.load(Ordering::Relaxed) {
+            0 => !writable(libc::STDOUT_FILENO),
+            state => state == 2,
+        };
+        for fd in [libc::STDIN_FILENO, libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+            fill_if_closed(fd);
+        }
+        let core_limit = core_limit();
+        // The soft limit only: the hard one stays, so `exec` can give the user's command
+        // its limit back (non-dumpable alone already stops the kernel writing a core).
+        if let Some((_, hard)) = core_limit {
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: hard,
+            };
+            // SAFETY: setrlimit with an initialised struct; it only lowers our own limit.
+            unsafe {
+                libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            }
+        }
+        non_dumpable();
+        Started {
+            stdout_unusable,
+            core_limit,
+        }
+    })
+}
+
+/// The findings of `at_start`, if it ran.
+pub fn started() -> Option<Started> {
+    STARTED.get().copied()
+}
+
+/// The soft and hard core limits, if they can be read.
+fn core_limit() -> Option<(u64, u64)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) } == 0 {
+        Some((limit.rlim_cur, limit.rlim_max))
+    } else {
+        None
+    }
+}
+
+/// Whether `fd` is open for writing.
+fn writable(fd: libc::c_int) -> bool {
+    // SAFETY: fcntl F_GETFL only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0 && (flags & libc::O_ACCMODE) != libc::O_RDONLY
+}
+
+/// Points `fd` at /dev/null when it is closed, so no later `open` can take its number.
+fn fill_if_closed(fd: libc::c_int) {
+    // SAFETY: F_GETFD only asks whether the descriptor exists; open and dup2 act on
+    // descriptors this function owns, and the temporary one is closed unless it is `fd`.
+    unsafe {
+        if libc::fcntl(fd, libc::F_GETFD) != -1 {
+            return;
+        }
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null < 0 || null == fd {
+            return;
+        }
+        libc::dup2(null, fd);
+        libc::close(null);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn non_dumpable() {
+    // SAFETY: PR_SET_DUMPABLE takes plain integers. Non-dumpable also means other processes
+    // of the user cannot ptrace us or read /proc/PID/mem and /proc/PID/environ.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
+#[cfg(target_os = "macos")]
+fn non_dumpable() {
+    // SAFETY: PT_DENY_ATTACH takes no address or data; it only affects this process.
+    unsafe {
+        libc::ptrace(libc::PT_DENY_ATTACH, 0, std::ptr::null_mut(), 0);
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn non_dumpable() {}
+
+/// For a command of the user's run by `exec` or `serve`, after fork and before exec: give
+/// back the core-file limit aws-auth was started with. Async-signal-safe (setrlimit only).
+pub fn restore_core_limit_in_child() -> std::io::Result<()> {
+    if let Some(Started {
+        core_limit: Some((soft, hard)),
+        ..
+    }) = started()
+    {
+        let limit = libc::rlimit {
+            rlim_cur: soft,
+            rlim_max: hard,
+        };
+        // SAFETY: setrlimit with an initialised struct; the soft limit goes back up to what
+        // it was, under the hard limit that was never lowered.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, &limit);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_start_no_core_file_can_be_written_and_the_process_is_not_dumpable() {
+        at_start();
+        assert_eq!(core_limit().map(|(soft, _)| soft), Some(0));
+        #[cfg(target_os = "linux")]
+        // SAFETY: PR_GET_DUMPABLE only reads.
+        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);
+    }
+
+    #[test]
+    fn a_read_only_descriptor_is_not_writable() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        use std::os::fd::AsRawFd;
+        assert!(!writable(file.as_raw_fd()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
+        assert!(writable(file.as_raw_fd()));
+        assert!(!writable(-1));
+    }
+}

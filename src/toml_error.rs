@@ -1,0 +1,159 @@
+//! A TOML error as aws-auth shows it: the line and column, the key at fault and what was
+//! expected, and never the text of the file (a malformed line, a value of the wrong type or a
+//! misplaced key may be a pasted secret). Not a parser: the `toml` crate parses.
+
+/// Where and what, with nothing of the file's content but key names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Locates `error` in `text` and rewrites its message without any value.
+pub fn describe(text: &str, error: &toml::de::Error) -> Located {
+    let mut offset = error.span().map_or(0, |s| s.start).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let mut message = redact(error.message().trim());
+    if let Some(key) = key_of(line_text)
+        && message.starts_with("invalid ")
+    {
+        message = format!("{key}: {message}");
+    }
+    Located {
+        line,
+        column,
+        message,
+    }
+}
+
+/// A name that can be shown: short, and made of the characters keys are made of.
+fn key_like(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 40
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && !text.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The key of a `key = value` line, when it looks like one.
+fn key_of(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    key_like(key).then_some(key)
+}
+
+/// The message with every quoted piece (`"..."`, `` `...` ``) that is not a key name left
+/// out. What follows "expected" is the parser's own vocabulary, and kept.
+fn redact(message: &str) -> String {
+    let (head, expected) = match message.find("expected") {
+        Some(at) => message.split_at(at),
+        None => (message, ""),
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = head;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..open]);
+        let inner = &rest[open + 1..];
+        let Some(close) = inner.find(quote) else {
+            out.push_str("(not shown)");
+            rest = "";
+            break;
+        };
+        let piece = &inner[..close];
+        if key_like(piece) && !head.starts_with("invalid") {
+            out.push(quote);
+            out.push_str(piece);
+            out.push(quote);
+        } else {
+            out.push_str("(not shown)");
+        }
+        rest = &inner[close + 1..];
+    }
+    out.push_str(rest);
+    out.push_str(expected);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct T {
+        seconds: Option<u64>,
+        name: Option<String>,
+    }
+
+    fn error(text: &str) -> Located {
+        let e = toml::from_str::<T>(text).unwrap_err();
+        describe(text, &e)
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_key_not_shown() {
+        let e = error("seconds = \"wJalrXUtnFEMIK7MDENGbPxRfiCY\"\n");
+        assert_eq!((e.line, e.column), (1, 11));
+        assert!(!e.message.contains("wJalr"), "{e:?}");
+        assert!(e.message.starts_with("seconds: invalid type"), "{e:?}");
+        assert!(e.message.contains("expected u64"), "{e:?}");
+        let e = error("name = 907153\n");
+        assert!(!e.message.contains("907153"), "{e:?}");
+        assert!(e.message.contains("name: invalid type: integer"), "{e:?}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_shown_only_when_it_looks_like_a_key() {
+        let e = error("role = \"x\"\n");
+        assert!(e.message.contains("`role`"), "{e:?}");
+        assert!(e.message.contains("expected"), "{e:?}");
+        let e = error("wJalrXUtnFEMI/K7MDENG+bPxRfiCY = 1\n");
+        assert!(!e.message.contains("wJalr"), "{e:?}");
+        let e = error("\"AKIA1234SECRETKEY\" = 1\n");
+        assert!(!e.message.contains("AKIA1234"), "{e:?}");
+    }
+
+    #[test]
+    fn a_syntax_error_quotes_nothing_of_the_line() {
+        for text in [
+            "name = \"wJalrXUtnFEMI\n",
+            "name = wJalrXUtnFEMI\n",
+            "name = 'wJalrXUtnFEMI\n",
+            "[wJalrXUtnFEMI\n",
+            "wJalrXUtnFEMI\n",
+            "name = \"\\q wJalrXUtnFEMI\"\n",
+        ] {
+            let e = error(text);
+            assert!(!e.message.contains("wJalrXUtnFEMI"), "{text}: {e:?}");
+            assert_eq!(e.line, 1, "{text}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn redaction_keeps_key_names_and_the_expected_list() {
+        assert_eq!(
+            redact("unknown field `rol`, expected one of `role_arn`, `region`"),
+            "unknown field `rol`, expected one of `role_arn`, `region`"
+        );
+        assert_eq!(
+            redact("invalid type: string \"abc\", expected u64"),
+            "invalid type: string (not shown), expected u64"
+        );
+        assert_eq!(redact("unknown field `AKIA`"), "unknown field (not shown)");
+        assert_eq!(redact("cut \"short"), "cut (not shown)");
+        assert!(key_like("role_arn") && !key_like("123456") && !key_like("Role"));
+        assert_eq!(key_of("  role_arn = 5"), Some("role_arn"));
+        assert_eq!(key_of("\"x y\" = 5"), None);
+        assert_eq!(key_of("no equals"), None);
+    }
+}

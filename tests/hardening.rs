@@ -1,0 +1,316 @@
+//! What the adversarial review found, each pinned through the built binary: a running
+//! aws-auth cannot be dumped or read by another process, a result that cannot reach stdout
+//! is an error (never a silent exit 0), an unwritable stderr changes no exit code, and the
+//! command run by `exec` gets back the core limit aws-auth gave up.
+
+use crate::support::*;
+use std::os::unix::fs::MetadataExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// aws-auth asking a server that never answers, so it stays alive for inspection.
+fn waiting(sandbox: &Sandbox, server: &HostileSts) -> Command {
+    let mut cmd = sandbox.aws_auth_with_keys(&server.url());
+    cmd.args([
+        "--serial-number",
+        SERIAL_NUMBER,
+        "--token-code",
+        TOKEN_CODE,
+        "--timeout",
+        "30",
+    ]);
+    cmd
+}
+
+fn wait_for_request(server: &HostileSts) {
+    let start = Instant::now();
+    while server.request_count() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "aws-auth never called STS"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The soft core-file limit in /proc/PID/limits ("Max core file size  SOFT  HARD  bytes").
+fn soft_core_limit(pid: u32) -> String {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap()
+        .to_owned();
+    line.split_whitespace().nth(4).unwrap().to_owned()
+}
+
+/// Regression (review item 2): Ctrl-\ at the MFA prompt with `ulimit -c unlimited` wrote a
+/// core file holding the source secret key; and a dumpable process's memory and environment
+/// can be read by any other process of the same user.
+#[test]
+fn a_running_aws_auth_writes_no_core_and_is_not_dumpable() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Hang);
+    // aws-auth must not run as root here: root's /proc files are root's either way. As root,
+    // run it as nobody (setpriv), from a directory nobody can enter.
+    let root = unsafe { libc::geteuid() } == 0;
+    let inner = waiting(&sandbox, &server);
+    let cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(inner.get_program()).args(inner.get_args());
+        c.env_clear().current_dir("/");
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                c.env(name, value);
+            }
+        }
+        c
+    } else {
+        inner
+    };
+    // `ulimit -c unlimited` is what the review used; start from it.
+    let mut child = {
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg("ulimit -c unlimited; exec \"$@\"")
+            .arg("sh")
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in cmd.get_envs() {
+            if let Some(value) = value {
+                sh.env(name, value);
+            }
+        }
+        if let Some(dir) = cmd.get_current_dir() {
+            sh.current_dir(dir);
+        }
+        sh.spawn().unwrap()
+    };
+    wait_for_request(&server);
+    let pid = child.id();
+    let limit = soft_core_limit(pid);
+    let owner = std::fs::metadata(format!("/proc/{pid}/environ"))
+        .unwrap()
+        .uid();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(limit, "0", "the soft core-file limit of aws-auth");
+    assert_eq!(
+        owner, 0,
+        "/proc/PID/environ of a non-dumpable process belongs to root"
+    );
+}
+
+/// Regression (review item 11): with stdout closed or read-only, the run exited 0 and the
+/// credentials went nowhere. Now it fails before it asks STS (so no code is spent).
+#[test]
+fn a_closed_or_read_only_stdout_fails_before_any_request() {
+    for redirect in [">&-", "1</dev/null"] {
+        let sandbox = Sandbox::new();
+        let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+        let inner = sandbox.aws_auth_with_keys(&server.url());
+        let mut cmd = sandbox.command("sh");
+        cmd.arg("-c")
+            .arg(format!(
+                "\"$0\" --serial-number {SERIAL_NUMBER} --token-code {TOKEN_CODE} {redirect}"
+            ))
+            .arg(inner.get_program());
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                cmd.env(name, value);
+            }
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.code, Some(1), "{redirect}\n{}", out.describe());
+        assert!(out.stderr.contains("stdout"), "{}", out.describe());
+        assert_eq!(server.request_count(), 0, "{redirect}: STS was called");
+    }
+}
+
+/// Regression (review item 11): a write that fails part-way (a full disk) must not exit 0.
+#[test]
+fn a_full_disk_on_stdout_is_an_error() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let mut cmd = sandbox.shell(
+        "sh",
+        &format!("aws-auth --serial-number {SERIAL_NUMBER} --token-code {TOKEN_CODE} >/dev/full"),
+    );
+    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_ENDPOINT_URL", server.url());
+    let out = run(&mut cmd);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("incomplete"), "{}", out.describe());
+    assert_eq!(server.request_count(), 1);
+}
+
+/// Regression (review item 11): with stderr unwritable an error exited 101 (a panic in
+/// `eprintln!`) instead of its own code.
+#[test]
+fn an_unwritable_stderr_keeps_the_exit_code() {
+    for redirect in ["2>&-", "2</dev/null"] {
+        let sandbox = Sandbox::new();
+        let mut cmd = sandbox.shell(
+            "sh",
+            &format!("aws-auth --serial-number {SERIAL_NUMBER} --token-code 12 {redirect}"),
+        );
+        let out = run(&mut cmd);
+        assert_eq!(out.code, Some(2), "{redirect}\n{}", out.describe());
+    }
+}
+
+/// The core limit aws-auth lowers for itself is the user's again in the command `exec` runs.
+#[test]
+fn the_command_run_by_exec_gets_the_core_limit_back() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let mut cmd = sandbox.shell(
+        "sh",
+        &format!(
+            "ulimit -c unlimited; exec aws-auth exec --serial-number {SERIAL_NUMBER} \
+             --token-code {TOKEN_CODE} -- cat /proc/self/limits"
+        ),
+    );
+    cmd.env("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_ENDPOINT_URL", server.url());
+    let out = run(&mut cmd);
+    out.assert_success();
+    let core = out
+        .stdout_str()
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(core.split_whitespace().nth(4), Some("unlimited"), "{core}");
+}
+
+mod files {
+    //! Review items 3 and 4: files that decide what runs or whom to trust.
+    use crate::support::profile_kit::{Kit, assert_clear_error};
+    use crate::support::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn chmod(path: &std::path::Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    fn mkfifo(path: &std::path::Path) {
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
+
+    const PROFILE: &str = "[profiles.p]\naccess_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"pass:aws/secret\"\n";
+
+    /// Regression: a world-writable profiles.toml (or one in a world-writable directory)
+    /// was used silently: anyone could point a profile at their own program.
+    #[test]
+    fn a_profiles_file_others_can_write_is_refused_with_the_fix() {
+        let kit = Kit::new();
+        let path = kit.profiles(PROFILE);
+        chmod(&path, 0o666);
+        let out = run(&mut kit.profile("p", &[]));
+        let shown = path.display().to_string();
+        assert_clear_error(&out, 1, &[&shown, "writable by every user", "chmod go-w"]);
+        assert_eq!(kit.fakes.log(), "", "a password manager ran");
+        assert_eq!(kit.sts.request_count(), 0);
+
+        chmod(&path, 0o600);
+        chmod(path.parent().unwrap(), 0o777);
+        let out = run(&mut kit.profile("p", &[]));
+        let dir = path.parent().unwrap().display().to_string();
+        assert_clear_error(&out, 1, &[&dir, "writable by every user"]);
+        chmod(path.parent().unwrap(), 0o755);
+    }
+
+    /// Regression: a FIFO as profiles.toml or AWS_CA_BUNDLE hung forever, whatever
+    /// --timeout said; /dev/zero was read until memory ran out.
+    #[test]
+    fn special_files_are_refused_at_once() {
+        let sandbox = Sandbox::new();
+        let fifo = sandbox.path("fifo");
+        mkfifo(&fifo);
+        for (config, kind) in [
+            (fifo.to_str().unwrap(), "FIFO"),
+            ("/dev/zero", "character device"),
+            ("/dev/urandom", "character device"),
+        ] {
+            let out = run(sandbox
+                .aws_auth()
+                .args(["--profile", "p", "--config", config]));
+            assert_clear_error(&out, 1, &[config, kind, "not a regular file"]);
+        }
+        let big = sandbox.write("big.toml", vec![b'#'; 2 * 1024 * 1024]);
+        let out = run(sandbox
+            .aws_auth()
+            .args(["--profile", "p", "--config"])
+            .arg(&big));
+        assert_clear_error(&out, 1, &["larger than"]);
+
+        let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+        for bundle in [fifo.to_str().unwrap(), "/dev/zero"] {
+            let mut cmd = sandbox.aws_auth_with_keys(&server.url());
+            cmd.args(["--role-arn", &role_arn("r")])
+                .env("AWS_CA_BUNDLE", bundle);
+            let out = run(&mut cmd);
+            assert_clear_error(&out, 2, &["AWS_CA_BUNDLE", bundle, "not a regular file"]);
+        }
+        assert_eq!(server.request_count(), 0);
+    }
+
+    /// Regression: a backend file others could write, which can replace the built-in
+    /// `pass` with any program, was used silently; so was a backends directory others
+    /// could write to.
+    #[test]
+    fn a_backend_file_or_directory_others_can_write_is_refused() {
+        let kit = Kit::new();
+        kit.profiles(PROFILE);
+        let evil = kit.sandbox.write(
+            "home/.config/aws-auth/backends/pass.toml",
+            "description = \"not pass\"\nprogram = \"touch\"\nread = [\"/tmp/pwned\", \"{entry}\"]\n",
+        );
+        chmod(&evil, 0o646);
+        let out = run(&mut kit.profile("p", &[]));
+        assert_clear_error(
+            &out,
+            1,
+            &[&evil.display().to_string(), "writable by every user"],
+        );
+        chmod(&evil, 0o644);
+        let dir = evil.parent().unwrap();
+        chmod(dir, 0o777);
+        let out = run(&mut kit.profile("p", &[]));
+        assert_clear_error(
+            &out,
+            1,
+            &[&dir.display().to_string(), "writable by every user"],
+        );
+        chmod(dir, 0o755);
+    }
+
+    /// As root, a file of another user's is refused too (a non-root test cannot make one).
+    #[test]
+    fn a_profiles_file_of_another_user_is_refused() {
+        if unsafe { libc::geteuid() } != 0 {
+            // Nothing to create: any file this user makes is its own. The rule itself is
+            // pinned by the unit tests of safe_file::problem.
+            return;
+        }
+        let kit = Kit::new();
+        let path = kit.profiles(PROFILE);
+        std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        let out = run(&mut kit.profile("p", &[]));
+        assert_clear_error(
+            &out,
+            1,
+            &[&path.display().to_string(), "another user", "chown"],
+        );
+    }
+}
