@@ -314,3 +314,116 @@ mod files {
         );
     }
 }
+
+mod prompt {
+    //! Review item 1: a signal at `add`'s hidden prompt left the terminal without echo,
+    //! canonical mode or signals (rpassword re-raised before its Drop restored the mode).
+    use crate::support::*;
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The pid of the process whose argv holds `needle`, once it exists.
+    fn pid_of(needle: &str) -> u32 {
+        let start = Instant::now();
+        loop {
+            for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                let first = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+                if first.ends_with(b"aws-auth")
+                    && String::from_utf8_lossy(&cmdline).contains(needle)
+                {
+                    return pid;
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "aws-auth did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Types the access key id at `add`'s first prompt, waits for the hidden one, sends
+    /// `signal` to aws-auth, and returns what `stty -a` then says of the same terminal.
+    fn terminal_after(signal: libc::c_int) -> String {
+        let sandbox = Sandbox::new();
+        let config = sandbox.path(&format!("profiles-{signal}.toml"));
+        let stty = sandbox.path("stty");
+        let line = format!(
+            "{} add --profile sig --backend keyring --config {}; stty -a > {}",
+            aws_auth_bin().display(),
+            config.display(),
+            stty.display()
+        );
+        let mut script = Command::new("script");
+        script
+            .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("HOME", sandbox.home())
+            .env("XDG_RUNTIME_DIR", sandbox.runtime_dir())
+            .env("AWS_AUTH_NO_CACHE", "1")
+            .env("TERM", "dumb")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = script.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let mut output = child.stdout.take().unwrap();
+        let pid = pid_of(config.to_str().unwrap());
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut transcript = Vec::new();
+            let mut buf = [0u8; 512];
+            let mut told = false;
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                transcript.extend_from_slice(&buf[..n]);
+                if !told && String::from_utf8_lossy(&transcript).contains("secret access key") {
+                    told = true;
+                    let _ = seen_tx.send(());
+                }
+            }
+            transcript
+        });
+        // The first prompt; echo is on there.
+        std::thread::sleep(Duration::from_millis(300));
+        input.write_all(b"AKIAAWSAUTHSOURCE001\n").unwrap();
+        seen_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the hidden prompt never appeared");
+        // The question is written just before echo goes off.
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: a signal to the aws-auth process found above.
+        unsafe { libc::kill(pid as libc::pid_t, signal) };
+        let start = Instant::now();
+        while !stty.exists() || std::fs::metadata(&stty).unwrap().len() == 0 {
+            assert!(start.elapsed() < Duration::from_secs(30), "stty never ran");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(input);
+        let _ = child.wait();
+        let _ = reader.join();
+        std::fs::read_to_string(&stty).unwrap()
+    }
+
+    #[test]
+    fn every_signal_at_the_hidden_prompt_leaves_the_terminal_as_it_was() {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+            let modes = terminal_after(signal);
+            let flags: Vec<&str> = modes.split_whitespace().collect();
+            for flag in ["echo", "icanon", "isig"] {
+                assert!(
+                    flags.contains(&flag),
+                    "signal {signal}: {flag} is off after aws-auth ended\n{modes}"
+                );
+            }
+        }
+    }
+}

@@ -11,23 +11,15 @@ use crate::secrets::tty;
 use crate::settings::config::{self, ConfigError, Profiles};
 use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
 pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
     let config_flag = args.config.as_deref();
     let name = &args.profile;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(Error::Usage(format!(
-            "--profile {name:?}: use letters, digits, '-', '_' and '.'"
-        )));
-    }
+    config::check_name(name)?;
     if let Some(serial) = &args.serial_number {
         validate::serial_number(serial)?;
     }
@@ -96,12 +88,26 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             )));
         }
     }
-    let (access_key_id, secret) = read_keys()?;
-    let mut section = format!("\n[profiles.{name}]\nbackend = {}\n", toml_string(backend));
     let extras = [
         ("mfa_serial", &args.serial_number),
         ("role_arn", &args.role_arn),
     ];
+    // The profiles file is made ready before any key is stored: a file that cannot take
+    // the profile fails the run while the backend is still untouched.
+    let staged = if exists {
+        None
+    } else {
+        let mut fields = vec![("backend", backend)];
+        if backend == "keyring" {
+            fields.extend(
+                extras
+                    .iter()
+                    .filter_map(|(key, value)| value.as_deref().map(|v| (*key, v))),
+            );
+        }
+        Some(Staged::prepare(&path, name, &fields)?)
+    };
+    let (access_key_id, secret) = read_keys()?;
     match spec {
         None => {
             let store = |account: &str, value: &SecretString| {
@@ -117,11 +123,6 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             crate::say!(
                 "aws-auth: stored the keys in the {store_name} (service aws-auth, accounts {name}/access_key_id and {name}/secret_access_key)"
             );
-            for (key, value) in extras {
-                if let Some(value) = value {
-                    section.push_str(&format!("{key} = {}\n", toml_string(value)));
-                }
-            }
         }
         Some(spec) => {
             let mut text = Zeroizing::new(String::with_capacity(512));
@@ -161,14 +162,15 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
             crate::say!("aws-auth: stored the keys in {backend} entry {entry}");
         }
     }
-    if exists {
-        crate::say!(
+    match staged {
+        None => crate::say!(
             "aws-auth: profile \"{name}\" is already in {}; left it as it is",
             path.display()
-        );
-    } else {
-        append(&path, &section)?;
-        crate::say!("aws-auth: added profile \"{name}\" to {}", path.display());
+        ),
+        Some(staged) => {
+            staged.commit()?;
+            crate::say!("aws-auth: added profile \"{name}\" to {}", path.display());
+        }
     }
     if args.force {
         forget_sessions(name);
@@ -201,6 +203,36 @@ fn entry_exists(
     }
 }
 
+/// The first two lines of stdin, read with read(2) straight into a zeroizing buffer: std's
+/// stdin would keep a copy of the secret in its 8 KiB buffer until the process ends.
+fn read_stdin_lines() -> Result<Zeroizing<Vec<u8>>, Error> {
+    const MAX: usize = 4096;
+    let mut input = Zeroizing::new(vec![0u8; MAX]);
+    let mut len = 0;
+    while len < MAX && input[..len].iter().filter(|&&b| b == b'\n').count() < 2 {
+        // SAFETY: reads into the unused tail of a buffer we own.
+        let n = unsafe {
+            libc::read(
+                libc::STDIN_FILENO,
+                input[len..].as_mut_ptr().cast(),
+                MAX - len,
+            )
+        };
+        match n {
+            0 => break,
+            n if n > 0 => len += n as usize,
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(Error::Usage(format!("reading stdin failed: {}", e.kind())));
+                }
+            }
+        }
+    }
+    input.truncate(len);
+    Ok(input)
+}
+
 /// From the terminal when stdin is one, else two lines of stdin.
 fn read_keys() -> Result<(String, SecretString), Error> {
     let (access_key_id, secret) = if std::io::stdin().is_terminal() {
@@ -209,17 +241,13 @@ fn read_keys() -> Result<(String, SecretString), Error> {
         let secret = tty::ask_hidden("AWS secret access key: ", "the secret access key", hint)?;
         (id.expose_secret().trim().to_owned(), secret)
     } else {
-        let mut lines = std::io::stdin().lock();
-        let mut id = Zeroizing::new(String::new());
-        let mut secret = Zeroizing::new(String::with_capacity(128));
-        let read = |buf: &mut String, lines: &mut std::io::StdinLock| {
-            lines
-                .read_line(buf)
-                .map_err(|e| Error::Usage(format!("reading stdin failed: {}", e.kind())))
-        };
-        read(&mut id, &mut lines)?;
-        read(&mut secret, &mut lines)?;
-        (id.trim().to_owned(), SecretString::from(secret.trim()))
+        let input = read_stdin_lines()?;
+        let text = std::str::from_utf8(&input)
+            .map_err(|_| Error::Usage("stdin is not UTF-8 text".into()))?;
+        let mut lines = text.lines();
+        let id = lines.next().unwrap_or_default().trim().to_owned();
+        let secret = SecretString::from(lines.next().unwrap_or_default().trim());
+        (id, secret)
     };
     if access_key_id.len() < 16
         || access_key_id.len() > 128
@@ -237,42 +265,129 @@ fn read_keys() -> Result<(String, SecretString), Error> {
     Ok((access_key_id, secret))
 }
 
-/// Appends a section, creating the file (0600) and its folder (0700) if needed.
-fn append(path: &PathBuf, section: &str) -> Result<(), Error> {
-    let fail =
-        |e: std::io::Error| Error::Usage(format!("cannot write {}: {}", path.display(), e.kind()));
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+/// profiles.toml with the new profile, made in memory by `prepare` (before anything is asked
+/// or stored) and written by `commit` through a temporary file renamed over it: the user's comments, order and layout are kept (toml_edit), the name
+/// is quoted as TOML needs (`[profiles."work.eu"]`), and the result is checked to parse back
+/// with the profile in it before anything is stored.
+struct Staged {
+    text: Zeroizing<String>,
+    mode: u32,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn prepare(path: &Path, name: &str, fields: &[(&str, &str)]) -> Result<Staged, Error> {
+        let fail = |e: std::io::Error| {
+            Error::Usage(format!("cannot write {}: {}", path.display(), e.kind()))
+        };
+        let (old, mode) = match crate::safe_file::read_text(
+            path,
+            config::MAX_SIZE,
+            crate::safe_file::Check::Owner,
+        ) {
+            Ok(text) => {
+                let mode = std::fs::metadata(path)
+                    .map(|m| m.permissions().mode() & 0o777)
+                    .unwrap_or(0o600);
+                (text, mode)
+            }
+            Err(crate::safe_file::FileError::Missing(_)) => (Zeroizing::new(String::new()), 0o600),
+            Err(e) => return Err(ConfigError::Unsafe(e).into()),
+        };
+        let mut doc: toml_edit::DocumentMut = old.parse().map_err(|_| {
+            // Profiles::load has parsed it already; this is a race with an editor.
+            Error::Usage(format!(
+                "{} changed while aws-auth read it; run again",
+                path.display()
+            ))
+        })?;
+        let profiles = doc
+            .entry("profiles")
+            .or_insert_with(|| {
+                let mut t = toml_edit::Table::new();
+                t.set_implicit(true);
+                toml_edit::Item::Table(t)
+            })
+            .as_table_mut()
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: `profiles` is not a table, so no profile can be added to it",
+                    path.display()
+                ))
+            })?;
+        let mut table = toml_edit::Table::new();
+        for (key, value) in fields {
+            table.insert(key, toml_edit::value(*value));
+        }
+        profiles.insert(name, toml_edit::Item::Table(table));
+        let text = doc.to_string();
+        let parsed = Profiles::parse(&text, path)?;
+        if parsed.get(name).is_err() {
+            return Err(Error::Usage(format!(
+                "the profile could not be added to {} as written; add it by hand",
+                path.display()
+            )));
+        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(fail)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(fail)?;
-    file.write_all(section.as_bytes()).map_err(fail)
-}
-
-/// A TOML basic string.
-fn toml_string(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
+        let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+            .map_err(|_| fail(std::io::ErrorKind::InvalidInput.into()))?;
+        // SAFETY: access(2) with a NUL-terminated path only asks.
+        if unsafe { libc::access(c_dir.as_ptr(), libc::W_OK) } != 0 {
+            return Err(fail(std::io::Error::last_os_error()));
         }
+        Ok(Staged {
+            text: Zeroizing::new(text),
+            mode,
+            path: path.to_owned(),
+        })
     }
-    out.push('"');
-    out
+
+    /// Writes the file: a temporary file beside it, synced, renamed over it.
+    fn commit(self) -> Result<(), Error> {
+        let stored = |e: std::io::Error| {
+            Error::Usage(format!(
+                "the keys are stored, but {} could not be written ({}); add the profile by hand",
+                self.path.display(),
+                e.kind()
+            ))
+        };
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = self
+            .path
+            .file_name()
+            .map_or("profiles.toml".into(), |n| n.to_string_lossy());
+        let temp = dir.join(format!(".{file_name}.aws-auth-{}", std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(self.mode)
+            .open(&temp)
+            .and_then(|mut file| {
+                file.write_all(self.text.as_bytes())?;
+                file.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&temp, &self.path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(stored(e));
+        }
+        Ok(())
+    }
 }
 
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).
@@ -295,12 +410,82 @@ fn forget_sessions(name: &str) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Regression (review item 12): `add --profile work.eu` wrote an unquoted
+    /// `[profiles.work.eu]`, a dotted table that broke every profile.
     #[test]
-    fn toml_strings_round_trip() {
-        for value in ["plain", "with \"quotes\" and \\ back", "tab\there"] {
-            let doc = format!("v = {}", super::toml_string(value));
-            let parsed: toml::Table = toml::from_str(&doc).unwrap();
-            assert_eq!(parsed["v"].as_str(), Some(value));
-        }
+    fn a_new_profile_keeps_the_file_and_its_name_is_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profiles.toml");
+        let before = "# my profiles\n[profiles.ops]   # the ops account\nbackend = \"pass\"\nregion = \"eu-west-1\"\n";
+        std::fs::write(&path, before).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let staged = Staged::prepare(
+            &path,
+            "work.eu",
+            &[
+                ("backend", "keyring"),
+                ("role_arn", "arn:aws:iam::1:role/\"x\""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before,
+            "nothing written yet"
+        );
+        staged.commit().unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(before), "{after}");
+        assert!(after.contains("[profiles.\"work.eu\"]"), "{after}");
+        let profiles = Profiles::parse(&after, &path).unwrap();
+        assert_eq!(
+            profiles.get("ops").unwrap().region.as_deref(),
+            Some("eu-west-1")
+        );
+        let added = profiles.get("work.eu").unwrap();
+        assert_eq!(added.backend.as_deref(), Some("keyring"));
+        assert_eq!(added.role_arn.as_deref(), Some("arn:aws:iam::1:role/\"x\""));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn a_new_file_is_private_and_an_unwritten_stage_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/profiles.toml");
+        let staged = Staged::prepare(&path, "a", &[("backend", "pass")]).unwrap();
+        drop(staged);
+        assert!(!path.exists());
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            0
+        );
+        Staged::prepare(&path, "a", &[("backend", "pass")])
+            .unwrap()
+            .commit()
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dir_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn a_file_whose_profiles_is_not_a_table_is_refused_before_anything_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profiles.toml");
+        std::fs::write(&path, "profiles = 3\n").unwrap();
+        assert!(Staged::prepare(&path, "a", &[("backend", "pass")]).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "profiles = 3\n");
     }
 }
