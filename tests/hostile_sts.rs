@@ -455,3 +455,30 @@ fn a_nul_smuggled_into_credentials_is_refused_not_truncated() {
     );
     assert!(!run.stderr.contains("tail"), "{}", run.describe());
 }
+
+/// Regression (review item 14): a hostile plain-http endpoint could stream an answer of any
+/// size into memory. An answer past the bound is refused, quickly, with a clean error.
+#[test]
+fn an_oversized_answer_is_refused_not_read_into_memory() {
+    let sandbox = Sandbox::new();
+    // Well-formed start, then far more than any STS answer: 16 MiB of padding.
+    let body = format!(
+        "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA{}",
+        "A".repeat(16 * 1024 * 1024)
+    );
+    let server = HostileSts::always(Reply::Raw {
+        status: 200,
+        content_type: "text/xml",
+        body,
+    });
+    let run = run(with_mfa_role(
+        &mut against(&server, &sandbox),
+        &role_arn("big"),
+    ));
+    assert_clean_sts_failure(&run, "AssumeRole");
+    assert!(
+        run.stderr.contains("length limit") || run.stderr.contains("too large"),
+        "the error must say the answer was too large\n{}",
+        run.describe()
+    );
+}

@@ -59,6 +59,7 @@ impl SdkSts {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.endpoint.region.clone()))
             .credentials_provider(credentials)
+            .interceptor(super::bounded::BoundedResponse)
             .retry_config(retry)
             .timeout_config(
                 TimeoutConfig::builder()
@@ -194,7 +195,14 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         }
         SdkError::ResponseError(response) => StsErrorKind::BadResponse {
             status: Some(response.raw().status().as_u16()),
-            detail: "the body could not be parsed".into(),
+            detail: if source_chain(&error).contains("length limit exceeded") {
+                format!(
+                    "the answer is too large: more than {} KiB",
+                    super::bounded::MAX_RESPONSE / 1024
+                )
+            } else {
+                "the body could not be parsed".into()
+            },
         },
         SdkError::ServiceError(service) => {
             let status = service.raw().status().as_u16();

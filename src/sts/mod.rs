@@ -1,6 +1,7 @@
 //! What aws-auth asks of STS, and how STS can fail, in plain words. The trait is narrow so
 //! the flow can be tested without a server; `client` is the real implementation.
 
+mod bounded;
 pub mod ca_bundle;
 pub mod client;
 
