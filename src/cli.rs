@@ -44,6 +44,29 @@ pub enum Command {
     Add(AddArgs),
     /// List the profiles in profiles.toml with their backend and role (reads no secret).
     Profiles(ProfilesArgs),
+    /// Check a setup, one line per check: the files and their permissions, the profile's
+    /// backends (values never shown), the cache store, STS and the keys (GetCallerIdentity:
+    /// no MFA code is used), the clock. Exits 0 only when every check passes.
+    Doctor(DoctorArgs),
+}
+
+#[derive(clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: Target,
+
+    /// AWS region for STS (default: the profile's, else AWS_REGION, AWS_DEFAULT_REGION).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Give up on STS or a password manager after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
 }
 
 /// Which keys to start from: a profile, else the standard AWS variables.

@@ -243,7 +243,7 @@ impl Provider for Flow {
 /// An HTTPS client that also trusts `AWS_CA_BUNDLE`, when it is set (else the SDK's own).
 /// Built only when STS is about to be called: parsing a bundle costs milliseconds that a
 /// cache hit does not pay.
-fn http_client() -> Result<Option<SharedHttpClient>, Error> {
+pub(crate) fn http_client() -> Result<Option<SharedHttpClient>, Error> {
     match crate::env::var("AWS_CA_BUNDLE") {
         Some(path) => {
             Ok(Some(ca_bundle::client(Path::new(&path)).map_err(|e| {
@@ -614,7 +614,7 @@ fn check_combination(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), E
 }
 
 /// `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1.
-fn region(flow: &FlowArgs) -> Result<String, Error> {
+pub(crate) fn region(flow: &FlowArgs) -> Result<String, Error> {
     region_from(flow, crate::env::var)
 }
 
@@ -633,7 +633,7 @@ fn region_from(flow: &FlowArgs, env: impl Fn(&str) -> Option<String>) -> Result<
 }
 
 /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
-fn endpoint_url() -> Result<Option<String>, Error> {
+pub(crate) fn endpoint_url() -> Result<Option<String>, Error> {
     if crate::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
@@ -654,7 +654,7 @@ fn endpoint_url() -> Result<Option<String>, Error> {
 
 /// The standard AWS variables. A session token beside a long-term (AKIA…) key is a leftover
 /// of an earlier eval: it is ignored, with a warning, rather than sent with the wrong key.
-fn source_from_env() -> Result<SourceCredentials, Error> {
+pub(crate) fn source_from_env() -> Result<SourceCredentials, Error> {
     let (Some(access_key_id), Some(secret)) = (
         crate::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var_os("AWS_SECRET_ACCESS_KEY"),

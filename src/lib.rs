@@ -51,7 +51,9 @@ pub fn main_entry() -> i32 {
     let prints = match &cli.command {
         None => true,
         Some(cli::Command::Serve(args)) => args.command.is_empty(),
-        Some(cli::Command::Profiles(_)) | Some(cli::Command::Cache(_)) => true,
+        Some(cli::Command::Profiles(_))
+        | Some(cli::Command::Cache(_))
+        | Some(cli::Command::Doctor(_)) => true,
         Some(cli::Command::Exec(_)) | Some(cli::Command::Add(_)) => false,
     };
     if prints && started.stdout_unusable {
@@ -80,6 +82,7 @@ pub fn main_entry() -> i32 {
             .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command)),
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
+        Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
         Some(cli::Command::Profiles(args)) => {
             commands::profiles::run(args.config.as_deref()).map(Outcome::Print)
         }

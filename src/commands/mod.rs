@@ -1,6 +1,8 @@
 //! The subcommands other than the credentials flow and its modes: `add` (store keys),
-//! `profiles` (list them), `cache` (status, list, clear).
+//! `profiles` (list them), `cache` (status, list, clear),
+//! `doctor` (check a setup without using an MFA code).
 
 pub mod add;
 pub mod cache;
+pub mod doctor;
 pub mod profiles;

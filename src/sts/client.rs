@@ -30,7 +30,7 @@ impl SdkSts {
     }
 
     /// The endpoint as errors show it: a `user:password@` in it is never echoed.
-    fn shown_endpoint(&self) -> String {
+    pub(super) fn shown_endpoint(&self) -> String {
         self.endpoint
             .url
             .as_deref()
@@ -38,7 +38,13 @@ impl SdkSts {
             .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", self.endpoint.region))
     }
 
-    fn client(&self, source: &SourceCredentials, call: &Call) -> aws_sdk_sts::Client {
+    /// The bound on one call.
+    pub(super) fn timeout(&self) -> Duration {
+        self.endpoint.timeout
+    }
+
+    /// A client signing with `source`; `retries` off for a call that carries an MFA code.
+    pub(super) fn client(&self, source: &SourceCredentials, retries: bool) -> aws_sdk_sts::Client {
         let credentials = Credentials::new(
             source.access_key_id.clone(),
             source.secret_access_key.expose_secret().to_owned(),
@@ -50,10 +56,10 @@ impl SdkSts {
             "aws-auth",
         );
         let timeout = self.endpoint.timeout;
-        let retry = if call.carries_mfa() {
-            RetryConfig::disabled()
-        } else {
+        let retry = if retries {
             RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+        } else {
+            RetryConfig::disabled()
         };
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -152,7 +158,7 @@ impl Sts for SdkSts {
                     StsErrorKind::Network(format!("cannot start the I/O runtime: {e}")),
                 )
             })?;
-        let client = self.client(source, call);
+        let client = self.client(source, !call.carries_mfa());
         // A guard over the SDK's own operation timeout, in case a layer below ignores it.
         let limit = self.endpoint.timeout + Duration::from_secs(1);
         let result =
@@ -180,7 +186,7 @@ impl Sts for SdkSts {
 }
 
 /// Turns an SDK error into plain words, never including the raw HTTP response.
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(super) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     error: SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
     timeout: Duration,
 ) -> StsErrorKind {

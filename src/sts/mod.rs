@@ -4,6 +4,7 @@
 mod bounded;
 pub mod ca_bundle;
 pub mod client;
+pub mod identity;
 
 use crate::credentials::{SessionCredentials, SourceCredentials};
 use secrecy::SecretString;

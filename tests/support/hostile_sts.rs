@@ -60,6 +60,8 @@ pub enum Reply {
     },
     /// Read the request, then never answer (the connection stays open until the server drops).
     Hang,
+    /// A GetCallerIdentity answer for the tests' account, with this `Date` header.
+    CallerIdentity { date: String },
 }
 
 impl Reply {
@@ -268,6 +270,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         requests.push(request.clone());
         reply
     };
+    let mut date = None;
     let (status, content_type, body) = match reply {
         Reply::Hang => {
             shared.held.lock().unwrap().push(stream);
@@ -285,9 +288,22 @@ fn serve(stream: TcpStream, shared: &Shared) {
             content_type,
             body,
         } => (status, content_type, body),
+        Reply::CallerIdentity { date: at } => {
+            date = Some(at);
+            (
+                200,
+                "text/xml",
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>\
+                 <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>\
+                 </GetCallerIdentityResult></GetCallerIdentityResponse>"
+                    .to_owned(),
+            )
+        }
     };
+    let date = date.map_or(String::new(), |d| format!("Date: {d}\r\n"));
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{date}\
          x-amzn-RequestId: 11111111-2222-3333-4444-555555555555\r\nConnection: close\r\n\r\n",
         reason(status),
         body.len()

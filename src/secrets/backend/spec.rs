@@ -234,6 +234,11 @@ impl Specs {
         self.specs.get(name)
     }
 
+    /// Every backend's name, built-in and the user's.
+    pub fn names(&self) -> Vec<String> {
+        self.specs.keys().cloned().collect()
+    }
+
     /// Schemes that name a command-line backend (op has its own reference syntax).
     pub fn schemes(&self) -> Vec<String> {
         self.specs.keys().filter(|n| *n != "op").cloned().collect()

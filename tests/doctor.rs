@@ -1,0 +1,172 @@
+//! `aws-auth doctor`: a line per check, exit 0 only when all pass, never an MFA code used
+//! (GetCallerIdentity is the only STS call) and never a value printed.
+
+use crate::support::profile_kit::{Kit, TOTP_SEED, otpauth_line};
+use crate::support::*;
+use std::os::unix::fs::PermissionsExt;
+
+/// An HTTP date (RFC 7231) `offset` seconds from now.
+fn http_date(offset: i64) -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d"])
+        .arg(format!("@{}", unix_now() + offset))
+        .arg("+%a, %d %b %Y %H:%M:%S GMT")
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A pass profile in the one-entry layout, with a role and a TOTP seed.
+fn kit_with_profile(date_offset: i64) -> Kit {
+    let mut kit = Kit::with_pass();
+    kit.sts = HostileSts::always(Reply::CallerIdentity {
+        date: http_date(date_offset),
+    });
+    kit.pass_insert(
+        "aws-auth/doc",
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n\
+             mfa_serial: {SERIAL_NUMBER}\nrole_arn: {}\n{}\n",
+            role_arn("doctor"),
+            otpauth_line()
+        ),
+    );
+    kit.profiles("[profiles.doc]\nbackend = \"pass\"\n");
+    kit
+}
+
+fn doctor(kit: &Kit) -> Run {
+    let mut cmd = kit.aws_auth();
+    cmd.args(["doctor", "--profile", "doc"]);
+    run(&mut without_terminal(&cmd))
+}
+
+#[test]
+fn a_sound_setup_passes_every_check_and_uses_no_code() {
+    let kit = kit_with_profile(3);
+    let out = doctor(&kit);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let text = out.stdout_str();
+    for line in text.lines() {
+        assert!(
+            line.starts_with("✓ ") || line.starts_with("· "),
+            "{line}\n{}",
+            out.describe()
+        );
+    }
+    for needle in [
+        "profiles file",
+        "every reference read",
+        &format!("MFA device {SERIAL_NUMBER}"),
+        &format!("role {}", role_arn("doctor")),
+        "TOTP seed",
+        "session cache",
+        "arn:aws:iam::123456789012:user/alice",
+        "clock: within",
+    ] {
+        assert!(text.contains(needle), "{needle}\n{}", out.describe());
+    }
+    // Only GetCallerIdentity, signed with the profile's key; no code was sent anywhere.
+    let requests = kit.sts.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!(requests[0].action(), Some("GetCallerIdentity"));
+    assert!(!requests[0].has_field("TokenCode"));
+    assert!(
+        requests[0].verified(),
+        "signed with the profile's secret key"
+    );
+    for secret in [SOURCE_SECRET_ACCESS_KEY, TOTP_SEED] {
+        assert!(!text.contains(secret) && !out.stderr.contains(secret));
+    }
+    let digits6 = text
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|w| w.len() == 6);
+    assert!(
+        !digits6,
+        "a 6-digit number (an MFA code?) was printed\n{text}"
+    );
+}
+
+#[test]
+fn a_clock_off_by_minutes_is_a_failed_check() {
+    let kit = kit_with_profile(-400);
+    let out = doctor(&kit);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stdout_str().lines().any(|l| l.starts_with("✗ clock:")
+            && l.contains("ahead of")
+            && l.contains("timedatectl")),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn broken_parts_are_named_with_their_fix() {
+    // A profiles file others can write: refused, and nothing is read or sent.
+    let kit = kit_with_profile(0);
+    let path = kit.sandbox.path("home/.config/aws-auth/profiles.toml");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = doctor(&kit);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stdout_str().contains("✗ ") && out.stdout_str().contains("chmod go-w"));
+    assert_eq!(kit.sts.request_count(), 0);
+
+    // A backend that is logged out: named, with what it said.
+    let kit = Kit::new();
+    kit.profiles("[profiles.doc]\nbackend = \"op\"\n");
+    let mut cmd = kit.aws_auth();
+    cmd.args(["doctor", "--profile", "doc"])
+        .env("FAKE_LOGGED_OUT", "1");
+    let out = run(&mut without_terminal(&cmd));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    let text = out.stdout_str();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("✗ profile \"doc\"") && l.contains("not signed in")),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(kit.sts.request_count(), 0);
+
+    // Keys STS refuses.
+    let kit = Kit::new();
+    let server = HostileSts::always(Reply::Error {
+        status: 403,
+        kind: "Sender",
+        code: "InvalidClientTokenId",
+        message: "The security token included in the request is invalid.".into(),
+    });
+    let mut cmd = kit.sandbox.aws_auth_with_keys(&server.url());
+    cmd.arg("doctor");
+    let out = run(&mut cmd);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stdout_str()
+            .lines()
+            .any(|l| l.starts_with("✗ STS refused GetCallerIdentity")
+                && l.contains("InvalidClientTokenId")),
+        "{}",
+        out.describe()
+    );
+}
+
+/// The real AWS STS protocol, through moto: keys from the environment.
+#[test]
+fn doctor_against_moto_with_environment_keys() {
+    let sandbox = Sandbox::new();
+    let out = run(sandbox.aws_auth_with_keys(&moto().url).arg("doctor"));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stdout_str()
+            .contains("✓ STS answers and the keys are valid")
+    );
+}
