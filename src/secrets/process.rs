@@ -84,6 +84,26 @@ pub fn run(
     stdin: Option<&[u8]>,
     limit: Duration,
 ) -> Result<Finished, RunError> {
+    run_inner(program, args, stdin, &[], limit)
+}
+
+/// `run` with stdin closed and `env` set for the child on top of what it inherits.
+pub fn run_with_env(
+    program: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Result<Finished, RunError> {
+    run_inner(program, args, None, env, limit)
+}
+
+fn run_inner(
+    program: &str,
+    args: &[String],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Result<Finished, RunError> {
     let deadline = Instant::now() + limit;
     let io_err = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -110,6 +130,9 @@ pub fn run(
         // Its own group, so that a time-out can kill what it started too.
         .process_group(0);
     remove_secrets(&mut command);
+    for (name, value) in env {
+        command.env(name, value);
+    }
     // cron may set no HOME; pass, gpg and friends find their stores through it.
     if crate::env::var("HOME").is_none()
         && let Some(home) = crate::passwd::home_dir()

@@ -111,6 +111,23 @@ impl Fakes {
     }
 
     /// Calls of one program, without the program name.
+    /// The pass entries decrypted (`gpg -d STORE/ENTRY.gpg`, by aws-auth itself or by a
+    /// `pass show`), as entry names, sorted.
+    pub fn decryptions(&self, store: &std::path::Path) -> Vec<String> {
+        let prefix = format!("{}/", store.display());
+        let mut entries: Vec<String> = self
+            .calls_of("gpg")
+            .into_iter()
+            .filter(|args| args.first().is_some_and(|a| a == "-d"))
+            .filter_map(|args| {
+                let file = args.last()?;
+                Some(file.strip_prefix(&prefix)?.strip_suffix(".gpg")?.to_owned())
+            })
+            .collect();
+        entries.sort();
+        entries
+    }
+
     pub fn calls_of(&self, program: &str) -> Vec<Vec<String>> {
         self.calls()
             .into_iter()

@@ -3,6 +3,7 @@
 //! each reference's value is taken from its unit's text. Values are `SecretString`.
 
 pub mod keyring;
+mod pass_gpg;
 pub mod spec;
 
 use crate::secrets::process::{self, RunError};
@@ -167,6 +168,11 @@ fn run_spec(
     home: Option<&Path>,
     limit: Duration,
 ) -> Result<SecretString, FetchErrorKind> {
+    if spec.decrypt == Some(spec::Decrypt::PassGpg)
+        && let Some(read) = pass_gpg::read(spec, entry, home, limit)
+    {
+        return read;
+    }
     let args = spec.read_args(entry, field).ok_or_else(|| {
         FetchErrorKind::Failed(format!("the {} backend cannot read fields", spec.name))
     })?;

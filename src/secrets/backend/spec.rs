@@ -67,6 +67,17 @@ pub struct Spec {
     pub errors: Errors,
     #[serde(default)]
     pub write: Option<Write>,
+    /// `"pass-gpg"`: the entry file may be decrypted directly, as `pass show` does it.
+    #[serde(default)]
+    pub decrypt: Option<Decrypt>,
+}
+
+/// Ways to read an entry without its program.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum Decrypt {
+    /// `gpg -d` of `entry_file` with the options pass 1.7 uses.
+    #[serde(rename = "pass-gpg")]
+    PassGpg,
 }
 
 /// A backend file that cannot be used.
@@ -105,6 +116,11 @@ impl Spec {
                 return Err(err("`read_field` needs fields = \"command\"".into()));
             }
             _ => {}
+        }
+        if spec.decrypt.is_some() && (spec.entry_file.is_none() || spec.fields != Fields::Lines) {
+            return Err(err(
+                "`decrypt` needs `entry_file` and fields = \"lines\"".into()
+            ));
         }
         if let Some(write) = &spec.write
             && !write.args.iter().any(|a| a.contains("{entry}"))
@@ -256,6 +272,17 @@ mod tests {
             assert!(specs.get(name).is_some(), "{name}");
         }
         assert_eq!(specs.schemes(), ["gopass", "lpass", "pass"]);
+    }
+
+    /// The built-in pass may be read by decrypting its entry file; no other backend is.
+    #[test]
+    fn only_the_built_in_pass_decrypts_directly() {
+        let specs = Specs::load(None).unwrap();
+        assert_eq!(specs.get("pass").unwrap().decrypt, Some(Decrypt::PassGpg));
+        assert!(!specs.get("pass").unwrap().defaults.contains_key("decrypt"));
+        for name in ["gopass", "lpass", "op"] {
+            assert_eq!(specs.get(name).unwrap().decrypt, None, "{name}");
+        }
     }
 
     #[test]

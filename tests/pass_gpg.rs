@@ -1,0 +1,116 @@
+//! pass entries are decrypted with gpg directly, exactly as `pass show` would decrypt them
+//! (program, options, store), and `pass show` itself runs whenever that path cannot be sure:
+//! a missing entry, a sneaky path, a gpg failure. Against a real pass store and real gpg.
+
+use crate::support::profile_kit::*;
+use crate::support::sts_form::signing_key_id;
+use crate::support::*;
+use std::process::Command;
+
+const ENTRY: &str = "aws-auth/direct";
+
+fn kit() -> Kit {
+    let kit = Kit::with_pass();
+    kit.pass_insert(
+        ENTRY,
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nrole_arn: {}\n",
+            role_arn("direct")
+        ),
+    );
+    kit.profiles("[profiles.direct]\nbackend = \"pass\"\n");
+    kit
+}
+
+/// A `gpg2` first on PATH that logs its argv (one line, tab-separated) and runs the real gpg.
+fn gpg2_wrapper(kit: &Kit) -> (std::path::PathBuf, std::path::PathBuf) {
+    let log = kit.sandbox.path("gpg2.log");
+    let dir = kit.sandbox.path("gpg2-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    kit.sandbox.write(
+        "gpg2-bin/gpg2",
+        format!(
+            "#!/bin/sh\nprintf '%s\\t' \"$@\" >> '{}'\necho >> '{}'\nexec /usr/bin/gpg \"$@\"\n",
+            log.display(),
+            log.display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, log)
+}
+
+fn with_path_first(cmd: &mut Command, dir: &std::path::Path) {
+    let path = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "PATH")
+        .and_then(|(_, v)| v.map(|v| v.to_owned()))
+        .unwrap();
+    let mut first = std::ffi::OsString::from(dir);
+    first.push(":");
+    first.push(path);
+    cmd.env("PATH", first);
+}
+
+#[test]
+fn an_entry_is_decrypted_without_pass_with_pass_s_program_and_options() {
+    let kit = kit();
+    let (dir, log) = gpg2_wrapper(&kit);
+    let mut cmd = kit.profile("direct", &[]);
+    with_path_first(&mut cmd, &dir);
+    // If pass ran at all, the run would fail.
+    cmd.env("FAKE_REAL_PASS", "/bin/false")
+        .env("PASSWORD_STORE_GPG_OPTS", "--trust-model always");
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert!(
+        !kit.fakes.log().contains("pass\tshow"),
+        "pass ran: {}",
+        kit.fakes.log()
+    );
+    // The value decrypted is the entry's: the request is signed with its key.
+    assert_eq!(
+        signing_key_id(&kit.only_request()).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+    assert!(
+        kit.only_request().verified(),
+        "signed with the entry's secret key"
+    );
+    let store = kit.pass().store_dir();
+    let expected = format!(
+        "-d\t--trust-model\talways\t--quiet\t--yes\t--compress-algo=none\t--no-encrypt-to\t--batch\t--use-agent\t{}/{ENTRY}.gpg\t\n",
+        store.display()
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), expected);
+}
+
+#[test]
+fn pass_itself_runs_for_a_missing_entry_a_sneaky_path_and_a_gpg_failure() {
+    let kit = kit();
+    // No such entry: pass's own words.
+    kit.profiles(
+        "[profiles.missing]\naccess_key_id = \"pass:aws-auth/missing#aws_access_key_id\"\nsecret_access_key = \"pass:aws-auth/missing\"\n\
+         [profiles.sneaky]\naccess_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"pass:aws-auth/../direct\"\n\
+         [profiles.direct]\nbackend = \"pass\"\n",
+    );
+    let out = run(&mut kit.profile("missing", &[]));
+    assert_clear_error(&out, 1, &["no such entry", "is not in the password store"]);
+    assert!(kit.fakes.log().contains("pass\tshow\taws-auth/missing"));
+
+    let out = run(&mut kit.profile("sneaky", &[]));
+    assert_clear_error(&out, 1, &["sneaky path"]);
+    assert!(kit.fakes.log().contains("pass\tshow\taws-auth/../direct"));
+
+    // gpg cannot decrypt (no secret key in this GNUPGHOME): pass runs and says so.
+    let empty_home = tempfile::Builder::new()
+        .prefix("gh")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let mut cmd = kit.profile("direct", &[]);
+    cmd.env("GNUPGHOME", empty_home.path());
+    let out = run(&mut cmd);
+    assert_clear_error(&out, 1, &["not signed in / locked"]);
+    assert!(kit.fakes.log().contains("pass\tshow\taws-auth/direct"));
+    assert_eq!(kit.sts.request_count(), 0);
+}
