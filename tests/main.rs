@@ -9,6 +9,7 @@ mod exec;
 mod hardening;
 mod hostile_sts;
 mod keyring;
+mod memory;
 mod pass_gpg;
 mod profiles;
 mod quoting;

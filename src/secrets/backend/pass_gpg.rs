@@ -43,17 +43,11 @@ pub fn read(
         &[]
     };
     match process::run_with_env(&gpg.to_string_lossy(), &args, env, limit) {
-        Ok(done) if done.code == Some(0) => match String::from_utf8(done.stdout.to_vec()) {
+        // From the zeroizing buffer straight into the secret: no intermediate copy.
+        Ok(done) if done.code == Some(0) => match std::str::from_utf8(&done.stdout) {
             Ok(text) if !text.trim().is_empty() => Some(Ok(SecretString::from(text))),
             // Not text, or nothing: let pass show what it makes of it.
-            Ok(mut text) => {
-                zeroize::Zeroize::zeroize(&mut text);
-                None
-            }
-            Err(e) => {
-                drop(zeroize::Zeroizing::new(e.into_bytes()));
-                None
-            }
+            _ => None,
         },
         // A locked key, no agent...: pass would fail the same way and say it in the words
         // the backend's error classes recognise.
