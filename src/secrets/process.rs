@@ -84,7 +84,7 @@ pub fn run(
     stdin: Option<&[u8]>,
     limit: Duration,
 ) -> Result<Finished, RunError> {
-    run_inner(program, args, stdin, &[], limit)
+    run_inner(program, args, stdin, &[], &Relay::NONE, limit)
 }
 
 /// `run` with stdin closed and `env` set for the child on top of what it inherits.
@@ -94,7 +94,49 @@ pub fn run_with_env(
     env: &[(&str, &str)],
     limit: Duration,
 ) -> Result<Finished, RunError> {
-    run_inner(program, args, None, env, limit)
+    run_inner(program, args, None, env, &Relay::NONE, limit)
+}
+
+/// `run` with stdin closed, passing on to the user, as they arrive, the stderr lines that
+/// start with one of `relay.prefixes` (a "touch your YubiKey" note while the program waits).
+pub fn run_relaying(
+    program: &str,
+    args: &[String],
+    relay: &Relay,
+    limit: Duration,
+) -> Result<Finished, RunError> {
+    run_inner(program, args, None, &[], relay, limit)
+}
+
+/// Which stderr lines of a running program are shown to the user at once, and whose they are.
+pub struct Relay<'a> {
+    pub prefixes: &'a [String],
+    pub label: &'a str,
+}
+
+impl Relay<'_> {
+    const NONE: Relay<'static> = Relay {
+        prefixes: &[],
+        label: "",
+    };
+
+    /// Shows each complete line of `stderr` from `from` on that matches, and returns where
+    /// the next unseen line starts.
+    fn pass_on(&self, stderr: &[u8], from: usize) -> usize {
+        if self.prefixes.is_empty() {
+            return stderr.len();
+        }
+        let mut start = from;
+        while let Some(end) = stderr[start..].iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&stderr[start..start + end]);
+            let line = line.trim();
+            if self.prefixes.iter().any(|p| line.starts_with(p.as_str())) {
+                crate::say!("aws-auth: {}: {line}", self.label);
+            }
+            start += end + 1;
+        }
+        start
+    }
 }
 
 fn run_inner(
@@ -102,6 +144,7 @@ fn run_inner(
     args: &[String],
     stdin: Option<&[u8]>,
     env: &[(&str, &str)],
+    relay: &Relay,
     limit: Duration,
 ) -> Result<Finished, RunError> {
     let deadline = Instant::now() + limit;
@@ -148,7 +191,7 @@ fn run_inner(
             let _ = pipe.write_all(&bytes);
         });
     }
-    let mut watch = Watch::new(&mut child);
+    let mut watch = Watch::new(&mut child, relay);
     let outcome = watch.read_until_exit(deadline);
     let (stdout, stderr) = (watch.stdout, watch.stderr);
     match outcome {
@@ -196,6 +239,9 @@ enum Stop {
 /// Reads a running child's stdout and stderr with poll(2) until it has exited.
 struct Watch<'a> {
     child: &'a mut Child,
+    relay: &'a Relay<'a>,
+    /// Where the stderr lines not yet looked at by `relay` start.
+    relayed: usize,
     out: Option<std::process::ChildStdout>,
     err: Option<std::process::ChildStderr>,
     /// Readable once the child has exited (Linux ≥ 5.3); without it, exit is polled.
@@ -205,12 +251,14 @@ struct Watch<'a> {
 }
 
 impl<'a> Watch<'a> {
-    fn new(child: &'a mut Child) -> Watch<'a> {
+    fn new(child: &'a mut Child, relay: &'a Relay<'a>) -> Watch<'a> {
         let out = child.stdout.take();
         let err = child.stderr.take();
         let pidfd = pidfd_open(child.id());
         Watch {
             child,
+            relay,
+            relayed: 0,
             out,
             err,
             pidfd,
@@ -314,6 +362,7 @@ impl<'a> Watch<'a> {
             Ok(n) => {
                 let room = MAX_STDERR_BYTES.saturating_sub(self.stderr.len());
                 self.stderr.extend_from_slice(&chunk[..n.min(room)]);
+                self.relayed = self.relay.pass_on(&self.stderr, self.relayed);
             }
             Err(e) if would_block(&e) => {}
             Err(e) => return Err(Stop::Io(e)),

@@ -51,6 +51,7 @@ impl Fakes {
             .env("FAKE_LPASS_DATA", self.root.join("lpass"))
             .env("FAKE_GOPASS_DATA", self.root.join("gopass"))
             .env("FAKE_BW_DATA", self.root.join("bw"))
+            .env("FAKE_YKMAN_DATA", self.root.join("ykman"))
     }
 
     fn put(&self, path: PathBuf, value: &str) {
@@ -126,6 +127,19 @@ impl Fakes {
             .collect();
         entries.sort();
         entries
+    }
+
+    /// A YubiKey OATH account with this base32 seed; `touch`: it asks for a touch first.
+    pub fn ykman_account(&self, name: &str, seed: &str, touch: bool) {
+        self.put(self.root.join("ykman").join(name), seed);
+        if touch {
+            self.put(self.root.join("ykman").join(format!("{name}.touch")), "");
+        }
+    }
+
+    /// The touch the fake ykman waits for.
+    pub fn ykman_touch(&self) {
+        self.put(self.root.join("ykman").join("touched"), "");
     }
 
     pub fn calls_of(&self, program: &str) -> Vec<Vec<String>> {

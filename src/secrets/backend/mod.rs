@@ -23,6 +23,7 @@ pub enum FetchErrorKind {
         install: Option<String>,
     },
     NotSignedIn(String),
+    NoDevice(String),
     NotFound(String),
     NoField(String),
     Ambiguous,
@@ -43,6 +44,9 @@ impl fmt::Display for FetchErrorKind {
                 Ok(())
             }
             FetchErrorKind::NotSignedIn(detail) => write!(f, "not signed in / locked: {detail}"),
+            FetchErrorKind::NoDevice(detail) => {
+                write!(f, "no device: {detail} (plug it in and try again)")
+            }
             FetchErrorKind::NotFound(detail) => write!(f, "no such entry: {detail}"),
             FetchErrorKind::NoField(field) => {
                 write!(f, "no such field: the entry has no \"{field}: ...\" line")
@@ -176,7 +180,11 @@ fn run_spec(
     let args = spec.read_args(entry, field).ok_or_else(|| {
         FetchErrorKind::Failed(format!("the {} backend cannot read fields", spec.name))
     })?;
-    let done = process::run(&spec.program, &args, None, limit).map_err(|e| match e {
+    let relay = process::Relay {
+        prefixes: &spec.relay_stderr,
+        label: &spec.name,
+    };
+    let done = process::run_relaying(&spec.program, &args, &relay, limit).map_err(|e| match e {
         RunError::NotInstalled { program } => FetchErrorKind::NotInstalled {
             program,
             install: spec.install.clone(),
@@ -199,6 +207,13 @@ fn run_spec(
                 .any(|p| stderr.contains(p.as_str()))
             {
                 FetchErrorKind::NotSignedIn(shown)
+            } else if spec
+                .errors
+                .no_device
+                .iter()
+                .any(|p| stderr.contains(p.as_str()))
+            {
+                FetchErrorKind::NoDevice(shown)
             } else if spec
                 .errors
                 .not_found

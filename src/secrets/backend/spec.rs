@@ -11,6 +11,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("gopass", include_str!("../../../backends/gopass.toml")),
     ("lpass", include_str!("../../../backends/lpass.toml")),
     ("op", include_str!("../../../backends/op.toml")),
+    ("ykman", include_str!("../../../backends/ykman.toml")),
 ];
 
 /// The largest backend file read (a real one is under a kilobyte).
@@ -34,6 +35,9 @@ pub struct Errors {
     pub not_found: Vec<String>,
     #[serde(default)]
     pub not_signed_in: Vec<String>,
+    /// The device the backend reads from is not there (a YubiKey not plugged in).
+    #[serde(default)]
+    pub no_device: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -67,6 +71,9 @@ pub struct Spec {
     pub errors: Errors,
     #[serde(default)]
     pub write: Option<Write>,
+    /// stderr lines, by prefix, shown to the user as they arrive (a "touch your key" note).
+    #[serde(default)]
+    pub relay_stderr: Vec<String>,
     /// `"pass-gpg"`: the entry file may be decrypted directly, as `pass show` does it.
     #[serde(default)]
     pub decrypt: Option<Decrypt>,
@@ -89,7 +96,7 @@ pub struct SpecError {
 }
 
 impl Spec {
-    fn parse(name: &str, text: &str, path: &str) -> Result<Spec, SpecError> {
+    pub fn parse(name: &str, text: &str, path: &str) -> Result<Spec, SpecError> {
         let err = |problem: String| SpecError {
             path: path.to_owned(),
             problem,
@@ -271,7 +278,7 @@ mod tests {
         for name in ["pass", "gopass", "lpass", "op"] {
             assert!(specs.get(name).is_some(), "{name}");
         }
-        assert_eq!(specs.schemes(), ["gopass", "lpass", "pass"]);
+        assert_eq!(specs.schemes(), ["gopass", "lpass", "pass", "ykman"]);
     }
 
     /// The built-in pass may be read by decrypting its entry file; no other backend is.
