@@ -738,7 +738,7 @@ AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st aws sts as
   table_row "--profile work4 (5 pass entries)" "$t_work4" ms
   table_row "pass show, one entry (info)" "$t_pass" ms
   table_row "5 pass show in parallel (work4 floor, info)" "$t_pass5" ms
-  table_row "ratio --profile ops / floor" "$(ratio "$t_ops" "$t_floor")" x "<=" 1.3
+  table_row "ratio --profile ops / floor" "$(ratio "$t_ops" "$t_floor")" x "<=" 0.8
   table_row "ratio recipe / --profile ops" "$(ratio "$t_recipe" "$t_ops")" x ">=" 12
   table_row "ratio --profile work4 / --profile ops" "$(ratio "$t_work4" "$t_ops")" x "<=" 1.5
 

@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::passwd;
 use crate::provider::Provider;
 use crate::secrets::backend::spec::Specs;
+use crate::secrets::dialog::{self, Prompt};
 use crate::secrets::totp::Totp;
-use crate::secrets::tty;
 use crate::settings::config::{self, Profiles, RawProfile};
 use crate::settings::profile::{self, ProfileError};
 use crate::settings::session_name;
@@ -55,8 +55,33 @@ pub enum CodeSource {
     Given(SecretString),
     /// A TOTP seed: computed when sent, and the next code if STS refuses it as used.
     Totp(Totp),
-    /// The person at the terminal.
-    Prompt,
+    /// The person at the terminal, or at a desktop dialog.
+    Prompt(Asker),
+}
+
+/// How to ask the person for a code, and what to tell them it is for.
+#[derive(Clone, Debug, Default)]
+pub struct Asker {
+    pub prompt: Prompt,
+    pub profile: Option<String>,
+    pub limit: Duration,
+}
+
+/// The profile's `prompt`, else `AWS_AUTH_PROMPT`, else auto.
+fn prompt_choice(raw: Option<&RawProfile>, profile: &str) -> Result<Prompt, Error> {
+    let (text, from) = match raw.and_then(|r| r.prompt.clone()) {
+        Some(text) => (text, format!("profile \"{profile}\", prompt")),
+        None => match crate::env::var("AWS_AUTH_PROMPT") {
+            Some(text) => (text, "AWS_AUTH_PROMPT".to_owned()),
+            None => return Ok(Prompt::Auto),
+        },
+    };
+    Prompt::parse(&text).ok_or_else(|| {
+        Error::Usage(format!(
+            "{from}: \"{text}\" is not a way to ask; use one of {}",
+            Prompt::NAMES
+        ))
+    })
 }
 
 /// One run's inputs, checked, with its cache; `obtain` does the rest.
@@ -72,6 +97,8 @@ pub struct Flow {
     /// A `--token-code` works once: a later fetch of the same run (serve's refreshes) asks
     /// the profile's code source or the terminal instead of replaying it.
     flag_code_spent: AtomicBool,
+    /// How a code is asked for when nothing else gives one.
+    prompt: Prompt,
 }
 
 impl Flow {
@@ -105,6 +132,10 @@ impl Flow {
             }
             None => Source::Env(source_from_env()?),
         };
+        let prompt = match &source {
+            Source::Profile(p) => prompt_choice(Some(&p.raw), &p.name)?,
+            Source::Env(_) => prompt_choice(None, "")?,
+        };
         let key = credentials_key(&flags, &source, endpoint_url.as_deref());
         let mut lock = KeyBuilder::new("lock");
         match &source {
@@ -124,6 +155,7 @@ impl Flow {
             key,
             lock_name: lock.finish()[..32].to_owned(),
             flag_code_spent: AtomicBool::new(false),
+            prompt,
         })
     }
 
@@ -207,7 +239,11 @@ impl Flow {
         let code = match (totp, flow.token_code.take()) {
             (Some(totp), _) => CodeSource::Totp(totp),
             (None, Some(code)) => CodeSource::Given(code),
-            (None, None) => CodeSource::Prompt,
+            (None, None) => CodeSource::Prompt(Asker {
+                prompt: self.prompt,
+                profile: Provider::profile(self).map(str::to_owned),
+                limit: self.limit(),
+            }),
         };
         let chained = SessionChain {
             cache,
@@ -476,7 +512,7 @@ fn coded_call(
     let first = match &code {
         CodeSource::Given(code) => code.clone(),
         CodeSource::Totp(totp) => SecretString::from(totp.code_now().as_str()),
-        CodeSource::Prompt => ask_code(serial)?,
+        CodeSource::Prompt(asker) => ask_code(serial, asker)?,
     };
     // Whatever the source, nothing but six digits goes out (every source is checked where it
     // enters too; this is the last line).
@@ -508,12 +544,17 @@ fn is_code_refused(error: &StsError) -> bool {
         if code == "AccessDenied" && message.to_ascii_lowercase().contains("multifactorauthentication"))
 }
 
-fn ask_code(serial: &str) -> Result<SecretString, Error> {
-    let code = tty::ask_line(
-        &format!("MFA code for {serial}: "),
-        "the MFA code",
-        "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\"), \
-         or keep an otpauth:// line in the profile's pass or gopass entry",
+fn ask_code(serial: &str, asker: &Asker) -> Result<SecretString, Error> {
+    let code = dialog::ask_code(
+        asker.prompt,
+        &dialog::Question {
+            profile: asker.profile.as_deref(),
+            serial,
+            limit: asker.limit,
+            hint: "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\" \
+                   or \"ykman:ACCOUNT\"), keep an otpauth:// line in the profile's pass or gopass entry, \
+                   or run it from a desktop session (a dialog asks there)",
+        },
     )?;
     validate::token_code(code.expose_secret())?;
     Ok(code)
@@ -895,7 +936,7 @@ mod tests {
         let creds = run_with(
             &role_flow(Some(3600)),
             &long_term(),
-            CodeSource::Prompt,
+            CodeSource::Prompt(Asker::default()),
             &sts,
             chain(&cache),
         )

@@ -3,6 +3,7 @@
 
 mod backends;
 mod cli_errors;
+mod dialog;
 mod doctor;
 mod end_to_end;
 mod exec;

@@ -2,6 +2,7 @@
 //! other programs, TOTP computed in-process, and questions asked on the terminal.
 
 pub mod backend;
+pub mod dialog;
 pub mod process;
 pub mod totp;
 pub mod tty;

@@ -21,6 +21,17 @@ pub enum PromptError {
     Empty { what: String },
     #[error("{what} was not entered: the terminal's input ended (Ctrl-D)")]
     Closed { what: String },
+    #[error("{what} was not entered: the {program} dialog was cancelled")]
+    Cancelled { what: String, program: String },
+    #[error("the {program} dialog got no answer within {} s (--timeout)", .limit.as_secs())]
+    DialogTimeout {
+        program: String,
+        limit: std::time::Duration,
+    },
+    #[error(
+        "the MFA code is needed but cannot be asked: {why}; install one ({install}), or give the profile a code source (mfa_code)"
+    )]
+    NoDialog { why: String, install: String },
 }
 
 fn open_tty(what: &str, hint: &str) -> Result<File, PromptError> {

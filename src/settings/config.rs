@@ -26,6 +26,8 @@ pub struct RawProfile {
     pub role_session_name: Option<String>,
     pub external_id: Option<String>,
     pub region: Option<String>,
+    /// How the MFA code is asked when it must be: auto, terminal, zenity, kdialog, osascript.
+    pub prompt: Option<String>,
 }
 
 impl std::fmt::Debug for RawProfile {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for RawProfile {
             .field("role_session_name", &self.role_session_name)
             .field("external_id", &self.external_id)
             .field("region", &self.region)
+            .field("prompt", &self.prompt)
             .finish()
     }
 }
