@@ -57,6 +57,9 @@ pub enum CodeSource {
     Totp(Totp),
     /// The person at the terminal, or at a desktop dialog.
     Prompt(Asker),
+    /// A backend that gives the current code when asked (a YubiKey, op's one-time
+    /// password), read only now; the person is asked if it has none.
+    Deferred(Box<profile::DeferredCode>, Asker),
 }
 
 /// How to ask the person for a code, and what to tell them it is for.
@@ -209,7 +212,7 @@ impl Flow {
         if self.flag_code_spent.swap(true, Ordering::SeqCst) {
             flow.token_code = None;
         }
-        let (source, totp) = match &self.source {
+        let (source, totp, deferred) = match &self.source {
             Source::Profile(p) => {
                 let resolved = profile::apply(
                     &p.name,
@@ -219,9 +222,9 @@ impl Flow {
                     p.home.as_deref(),
                     self.limit(),
                 )?;
-                (resolved.source, resolved.totp)
+                (resolved.source, resolved.totp, resolved.code)
             }
-            Source::Env(keys) => (keys.clone(), None),
+            Source::Env(keys) => (keys.clone(), None, None),
         };
         // Checked here, before the code is taken out of `flow` (run_with checks what is left).
         check(&flow, source.session_token.is_some())?;
@@ -236,14 +239,16 @@ impl Flow {
             timeout: self.limit(),
         };
         let sts = SdkSts::new(endpoint, http_client()?);
-        let code = match (totp, flow.token_code.take()) {
-            (Some(totp), _) => CodeSource::Totp(totp),
-            (None, Some(code)) => CodeSource::Given(code),
-            (None, None) => CodeSource::Prompt(Asker {
-                prompt: self.prompt,
-                profile: Provider::profile(self).map(str::to_owned),
-                limit: self.limit(),
-            }),
+        let asker = Asker {
+            prompt: self.prompt,
+            profile: Provider::profile(self).map(str::to_owned),
+            limit: self.limit(),
+        };
+        let code = match (totp, flow.token_code.take(), deferred) {
+            (Some(totp), _, _) => CodeSource::Totp(totp),
+            (None, Some(code), _) => CodeSource::Given(code),
+            (None, None, Some(deferred)) => CodeSource::Deferred(Box::new(deferred), asker),
+            (None, None, None) => CodeSource::Prompt(asker),
         };
         let chained = SessionChain {
             cache,
@@ -513,6 +518,10 @@ fn coded_call(
         CodeSource::Given(code) => code.clone(),
         CodeSource::Totp(totp) => SecretString::from(totp.code_now().as_str()),
         CodeSource::Prompt(asker) => ask_code(serial, asker)?,
+        CodeSource::Deferred(deferred, asker) => match deferred.read()? {
+            Some(code) => code,
+            None => ask_code(serial, asker)?,
+        },
     };
     // Whatever the source, nothing but six digits goes out (every source is checked where it
     // enters too; this is the last line).

@@ -184,3 +184,41 @@ fn settings_that_forbid_or_lack_a_dialog_are_clear_errors() {
     assert_clear_error(&out, 2, &["AWS_AUTH_PROMPT", "carrier-pigeon", "zenity"]);
     assert_eq!(sts.total(), 0);
 }
+
+/// Parallel callers on an empty cache (eight tools started at once) see one dialog: the one
+/// that holds the profile's lock asks, the others wait and take its result.
+#[test]
+fn parallel_callers_see_one_dialog() {
+    use crate::sessions::{Cache, Rig};
+    let desktop = Desktop::start();
+    let rig = Rig::new(
+        Cache::Kernel,
+        StrictSts::builder().role_requires_mfa().start(),
+    );
+    let p = rig.profile("dlg-par", Some(&role()), false, "");
+    let runs = std::thread::scope(|scope| {
+        let callers: Vec<_> = (0..4)
+            .map(|_| {
+                let mut cmd = rig.with_profile(&p, &[]);
+                cmd.env("DISPLAY", &desktop.display);
+                scope.spawn(move || run(&mut without_terminal(&cmd)))
+            })
+            .collect();
+        desktop.answer(CODE, "Return");
+        // No second dialog: the others take the first one's result.
+        assert_eq!(
+            desktop.dialog(Duration::from_secs(2)),
+            None,
+            "a second dialog showed"
+        );
+        callers
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for out in &runs {
+        out.assert_success();
+    }
+    assert_eq!(rig.sts.coded_calls().len(), 1);
+    assert_eq!(rig.sts.coded_calls()[0].param("TokenCode"), Some(CODE));
+}

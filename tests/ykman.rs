@@ -133,3 +133,44 @@ fn a_missing_key_or_account_is_named() {
     );
     assert_eq!(sts.total(), 0);
 }
+
+/// The code is read only when a call carries one: a role derived again from the cached MFA
+/// session asks the YubiKey for nothing (no touch), and neither does a cache hit.
+#[test]
+fn a_run_that_needs_no_code_asks_the_yubikey_for_none() {
+    use crate::sessions::{Cache, ROLE, Rig};
+    let rig = Rig::new(
+        Cache::Kernel,
+        StrictSts::builder()
+            .totp_seed(TOTP_SEED)
+            .role_requires_mfa()
+            .role_lifetime(1000)
+            .start(),
+    );
+    rig.fakes.ykman_account(ACCOUNT, TOTP_SEED, true);
+    rig.fakes.ykman_touch();
+    let p = rig.profile(
+        "yk",
+        Some(ROLE),
+        false,
+        &format!("mfa_code = \"ykman:{ACCOUNT}\""),
+    );
+    rig.run(&p, &[]).assert_success();
+    assert_eq!(
+        rig.fakes.calls_of("ykman").len(),
+        1,
+        "the first run reads one code"
+    );
+    assert_eq!(rig.sts.coded_calls().len(), 1);
+    // 1000 s left < 1200: a new role from the MFA session, and no code read.
+    rig.run(&p, &["--min-ttl", "1200"]).assert_success();
+    assert_eq!(rig.sts.total(), 3);
+    // A hit.
+    rig.run(&p, &[]).assert_success();
+    assert_eq!(rig.sts.total(), 3);
+    assert_eq!(
+        rig.fakes.calls_of("ykman").len(),
+        1,
+        "a run without a coded call read the YubiKey"
+    );
+}

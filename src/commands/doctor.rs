@@ -111,7 +111,12 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
                             report.pass(&format!(
                                 "profile \"{name}\": every reference read (values not shown)"
                             ));
-                            mfa_checks(&mut report, &flow, resolved.totp.as_ref());
+                            mfa_checks(
+                                &mut report,
+                                &flow,
+                                resolved.totp.as_ref(),
+                                resolved.code.as_ref(),
+                            );
                             Some(resolved.source)
                         }
                         Err(e) => {
@@ -165,7 +170,12 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
 
 /// The ARNs the profile gave (already validated when the profile was applied) and where the
 /// MFA code will come from; a TOTP seed must give a 6-digit code (computed, never shown).
-fn mfa_checks(report: &mut Report, flow: &FlowArgs, totp: Option<&crate::secrets::totp::Totp>) {
+fn mfa_checks(
+    report: &mut Report,
+    flow: &FlowArgs,
+    totp: Option<&crate::secrets::totp::Totp>,
+    deferred: Option<&profile::DeferredCode>,
+) {
     match &flow.serial_number {
         Some(serial) => report.pass(&format!("MFA device {serial}: well formed")),
         None => report.note("no MFA device: sessions carry no MFA"),
@@ -174,6 +184,16 @@ fn mfa_checks(report: &mut Report, flow: &FlowArgs, totp: Option<&crate::secrets
         report.pass(&format!("role {role}: well formed"));
     }
     if flow.serial_number.is_none() {
+        return;
+    }
+    if let Some(deferred) = deferred {
+        match deferred.read() {
+            Ok(Some(_)) => report.pass(
+                "MFA code: the profile's mfa_code reference gives a code (not shown, not used)",
+            ),
+            Ok(None) => report.note("MFA code: the item has none; asked when needed"),
+            Err(e) => report.fail(&e.to_string()),
+        }
         return;
     }
     match (totp, &flow.token_code) {

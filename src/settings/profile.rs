@@ -12,7 +12,7 @@ use crate::settings::reference::{self, Reference, Value};
 use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -43,6 +43,7 @@ const NO_DEVICE: &str =
 
 /// One field to fill: where its value comes from, and whether it may be absent
 /// (fields the default layout offers but does not require).
+#[derive(Clone)]
 struct Wanted {
     field: &'static str,
     value: Value,
@@ -124,6 +125,65 @@ pub struct Resolved {
     /// The generator behind the MFA code when it came from a TOTP seed: the flow computes
     /// the code when it sends it (and the next one if STS refuses it as already used).
     pub totp: Option<Totp>,
+    /// The MFA code's source when a backend gives a fresh code each time it is asked (op's
+    /// one-time password, a YubiKey): read only when a call needs a code.
+    pub code: Option<DeferredCode>,
+}
+
+/// An MFA code read from a backend only when a call carries one, so a run that needs no
+/// code (a cached MFA session re-deriving a role) costs no YubiKey touch and no `op` call.
+pub struct DeferredCode {
+    profile: String,
+    wanted: Wanted,
+    specs: Specs,
+    home: Option<PathBuf>,
+    limit: Duration,
+}
+
+impl DeferredCode {
+    /// The current code, checked to be six digits (a wrong value is named by its source,
+    /// never shown); `None` when the default layout's item has no code (then: a prompt).
+    pub fn read(&self) -> Result<Option<SecretString>, ProfileError> {
+        let (mut values, _) = fetch(
+            std::slice::from_ref(&self.wanted),
+            &self.specs,
+            self.home.as_deref(),
+            self.limit,
+            &self.profile,
+        )?;
+        let Some(code) = values.remove("mfa_code") else {
+            return Ok(None);
+        };
+        let code = SecretString::from(code.expose_secret().trim());
+        if validate::token_code(code.expose_secret()).is_err() {
+            let source = match &self.wanted.value {
+                Value::Ref(r) => r.to_string(),
+                Value::Literal(_) => "the profile".to_owned(),
+            };
+            return Err(ProfileError::Field {
+                profile: self.profile.clone(),
+                field: "mfa_code",
+                problem: format!("the value of {source} is not a 6-digit MFA code"),
+            });
+        }
+        Ok(Some(code))
+    }
+}
+
+/// Whether the MFA code `w` can wait until a call needs it: a reference to a code (not a
+/// seed, not a literal) whose entry no other field reads (that one is fetched anyway).
+fn deferrable(w: &Wanted, wanted: &[Wanted], specs: &Specs) -> bool {
+    let Value::Ref(reference) = &w.value else {
+        return false;
+    };
+    if w.field != "mfa_code" || w.otpauth_only || matches!(reference, Reference::Totp(_)) {
+        return false;
+    }
+    let unit = Unit::of(reference, specs);
+    !wanted.iter().any(|other| {
+        other.field != "mfa_code"
+            && matches!(&other.value, Value::Ref(r) if Unit::of(r, specs) == unit)
+    })
 }
 
 /// Fills `flow` from the profile and returns the source keys. Flags already in `flow` win.
@@ -136,9 +196,34 @@ pub fn apply(
     limit: Duration,
 ) -> Result<Resolved, ProfileError> {
     scrub_env_references(raw);
-    let wanted = plan(name, raw, flow, specs)?;
+    let mut wanted = plan(name, raw, flow, specs)?;
+    let deferred = wanted
+        .iter()
+        .position(|w| deferrable(w, &wanted, specs))
+        .map(|at| wanted.remove(at));
     let (values, totp) = fetch(&wanted, specs, home, limit, name)?;
-    fill(name, raw, flow, &wanted, values, totp)
+    let mut resolved = fill(name, raw, flow, &wanted, values, totp)?;
+    if let Some(wanted) = deferred {
+        // As for a fetched code: useless without a device; set explicitly, a mistake.
+        if flow.serial_number.is_none() {
+            if raw.mfa_code.is_some() {
+                return Err(ProfileError::Field {
+                    profile: name.to_owned(),
+                    field: "mfa_code",
+                    problem: NO_DEVICE.into(),
+                });
+            }
+        } else {
+            resolved.code = Some(DeferredCode {
+                profile: name.to_owned(),
+                wanted,
+                specs: specs.clone(),
+                home: home.map(Path::to_path_buf),
+                limit,
+            });
+        }
+    }
+    Ok(resolved)
 }
 
 /// A variable the profile reads its secret key or MFA code (or TOTP seed) from with `env:`
@@ -417,6 +502,7 @@ fn fill(
             session_token: None,
         },
         totp,
+        code: None,
     })
 }
 

@@ -74,7 +74,8 @@ impl Desktop {
         None
     }
 
-    /// Waits for the dialog, types `text` into it, then presses `key` (Return, Escape).
+    /// Waits for the dialog, types `text` into it, then presses `key` (Return, Escape);
+    /// returns once that dialog has closed.
     pub fn answer(&self, text: &str, key: &str) {
         let id = self
             .dialog(Duration::from_secs(30))
@@ -85,6 +86,14 @@ impl Desktop {
             self.xdotool(&["windowfocus", "--sync", &id, "type", "--delay", "30", text]);
         }
         self.xdotool(&["windowfocus", "--sync", &id, "key", key]);
+        let start = Instant::now();
+        while self.dialog(Duration::from_millis(1)).as_deref() == Some(id.as_str()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the dialog stayed open"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -191,7 +191,7 @@ pub fn fill(template: &[String], entry: &str, field: &str) -> Vec<String> {
 }
 
 /// All backends: the built-in ones, then the user's files (which may replace one).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Specs {
     specs: BTreeMap<String, Spec>,
 }
