@@ -427,3 +427,39 @@ mod prompt {
         }
     }
 }
+
+/// A password manager runs in a process group of its own, so one that tries to ask on the
+/// terminal is stopped by the kernel (SIGTTIN): aws-auth sees the stop and says so at once,
+/// instead of waiting out --timeout with the wrong advice.
+#[test]
+fn a_backend_that_asks_on_the_terminal_is_named_at_once() {
+    use crate::support::profile_kit::Kit;
+    let kit = Kit::new();
+    let probe = kit
+        .sandbox
+        .write("asker", "#!/bin/sh\nread answer < /dev/tty\necho AKIAPROBEPROBEPROBE1\n");
+    kit.sandbox.write(
+        "home/.config/aws-auth/backends/asker.toml",
+        format!(
+            "description = \"asks\"\nprogram = \"sh\"\nread = [\"{}\", \"{{entry}}\"]\nfields = \"command\"\n",
+            probe.display()
+        ),
+    );
+    kit.profiles(
+        "[profiles.p]\naccess_key_id = \"asker:x\"\nsecret_access_key = \"env:ASKER_SECRET\"\n",
+    );
+    let mut cmd = kit.profile("p", &[]);
+    cmd.env("ASKER_SECRET", SOURCE_SECRET_ACCESS_KEY);
+    let (stdout, stderr) = (kit.sandbox.path("stdout"), kit.sandbox.path("stderr"));
+    let start = Instant::now();
+    let terminal = run(&mut in_terminal(&cmd, &stdout, &stderr));
+    let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
+    assert_eq!(terminal.code, Some(1), "{}\n{stderr}", terminal.describe());
+    assert!(start.elapsed() < Duration::from_secs(10), "waited {:?}", start.elapsed());
+    assert!(
+        stderr.contains("stopped to ask on the terminal") && stderr.contains("profile \"p\""),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&stdout).unwrap_or_default(), "");
+    assert_eq!(kit.sts.request_count(), 0);
+}

@@ -8,7 +8,12 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|text: &str| {
-    let schemes = vec!["pass".to_owned(), "gopass".to_owned(), "lpass".to_owned(), "bw".to_owned()];
+    let schemes = vec![
+        "pass".to_owned(),
+        "gopass".to_owned(),
+        "lpass".to_owned(),
+        "bw".to_owned(),
+    ];
     match parse(text, &schemes) {
         Err(e) => common::assert_printable(&e.to_string()),
         Ok(Value::Literal(_)) => {}

@@ -30,8 +30,12 @@ struct Canned {
 
 impl HttpConnector for Canned {
     fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
-        let status = StatusCode::try_from(self.status).unwrap_or(StatusCode::try_from(200).unwrap());
-        HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(self.body.clone()))))
+        let status =
+            StatusCode::try_from(self.status).unwrap_or(StatusCode::try_from(200).unwrap());
+        HttpConnectorFuture::ready(Ok(HttpResponse::new(
+            status,
+            SdkBody::from(self.body.clone()),
+        )))
     }
 }
 

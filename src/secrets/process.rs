@@ -37,6 +37,11 @@ pub enum RunError {
     NotInstalled { program: String },
     #[error("{program} did not finish within {} s", .limit.as_secs_f64())]
     Timeout { program: String, limit: Duration },
+    #[error(
+        "{program} stopped to ask on the terminal, which aws-auth never lets a password manager do; \
+         unlock it first, then run again"
+    )]
+    WantsTerminal { program: String },
     #[error("{program} printed more than {MAX_STDOUT} bytes")]
     TooMuchOutput { program: String },
     #[error("running {program} failed: {reason}")]
@@ -207,6 +212,12 @@ fn run_inner(
                 limit,
             })
         }
+        Err(Stop::WantsTerminal) => {
+            kill_group(&mut child);
+            Err(RunError::WantsTerminal {
+                program: program.to_owned(),
+            })
+        }
         Err(Stop::TooMuch) => {
             kill_group(&mut child);
             Err(RunError::TooMuchOutput {
@@ -232,6 +243,7 @@ fn kill_group(child: &mut Child) {
 
 enum Stop {
     Timeout,
+    WantsTerminal,
     TooMuch,
     Io(std::io::Error),
 }
@@ -269,11 +281,17 @@ impl<'a> Watch<'a> {
 
     fn read_until_exit(&mut self, deadline: Instant) -> Result<std::process::ExitStatus, Stop> {
         loop {
-            if let Some(status) = self.child.try_wait().map_err(Stop::Io)? {
-                // Whatever it wrote is in the pipes now: take that and stop, even if a
-                // background child of its own still holds them open.
-                self.drain()?;
-                return Ok(status);
+            match child_state(self.child.id()).map_err(Stop::Io)? {
+                ChildState::Running => {}
+                ChildState::Exited(status) => {
+                    // Whatever it wrote is in the pipes now: take that and stop, even if a
+                    // background child of its own still holds them open.
+                    self.drain()?;
+                    return Ok(status);
+                }
+                // In its own process group it is not the terminal's foreground: reading
+                // or setting up the terminal stops it. It wanted to ask for a password.
+                ChildState::Stopped => return Err(Stop::WantsTerminal),
             }
             let now = Instant::now();
             if now >= deadline {
@@ -297,8 +315,9 @@ impl<'a> Watch<'a> {
             let left = deadline - now;
             // With a pidfd, exit wakes us; without one (or once both pipes are closed and
             // there is nothing else to wait on), look again every few milliseconds.
+            // A stop (SIGTTIN, SIGTTOU) wakes nothing: look for one every 100 ms.
             let slice = if self.pidfd.is_some() {
-                left
+                left.min(Duration::from_millis(100))
             } else {
                 left.min(Duration::from_millis(5))
             };
@@ -396,6 +415,40 @@ impl<'a> Watch<'a> {
             }
         }
         Ok(())
+    }
+}
+
+enum ChildState {
+    Running,
+    Exited(std::process::ExitStatus),
+    /// Stopped by a signal (a terminal read or mode change from a background group).
+    Stopped,
+}
+
+/// waitpid(WNOHANG | WUNTRACED): std's `try_wait` cannot see a stopped child.
+fn child_state(pid: u32) -> std::io::Result<ChildState> {
+    use std::os::unix::process::ExitStatusExt;
+    let mut status: libc::c_int = 0;
+    // SAFETY: waitpid on our own child, writing into a local.
+    let reaped = unsafe {
+        libc::waitpid(
+            pid as libc::pid_t,
+            &mut status,
+            libc::WNOHANG | libc::WUNTRACED,
+        )
+    };
+    match reaped {
+        0 => Ok(ChildState::Running),
+        r if r < 0 => {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                Ok(ChildState::Running)
+            } else {
+                Err(e)
+            }
+        }
+        _ if libc::WIFSTOPPED(status) => Ok(ChildState::Stopped),
+        _ => Ok(ChildState::Exited(std::process::ExitStatus::from_raw(status))),
     }
 }
 

@@ -190,6 +190,7 @@ fn run_spec(
             install: spec.install.clone(),
         },
         RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
+        e @ RunError::WantsTerminal { .. } => FetchErrorKind::NotSignedIn(e.to_string()),
         other => FetchErrorKind::Failed(other.to_string()),
     })?;
     if done.code != Some(0) {
