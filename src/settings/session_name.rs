@@ -67,6 +67,21 @@ mod tests {
         assert_eq!(sanitize("a").as_deref(), Some("a-aws-auth"));
     }
 
+    /// The password database's candidate is the login name of the uid running aws-auth, the
+    /// one `id -un` prints (none when the uid has no entry).
+    #[test]
+    fn the_account_name_is_the_login_name_of_this_uid() {
+        let id = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        let expected = id
+            .status
+            .success()
+            .then(|| String::from_utf8(id.stdout).unwrap().trim().to_owned());
+        assert_eq!(account_name(), expected);
+    }
+
     #[test]
     fn user_comes_first() {
         assert_eq!(

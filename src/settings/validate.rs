@@ -385,6 +385,25 @@ mod tests {
             ))
             .is_err()
         );
+        // IAM's longest role name, 64 characters, is accepted, under a path too.
+        let longest = "r".repeat(64);
+        assert!(role_arn(&format!("arn:aws:iam::123456789012:role/{longest}")).is_ok());
+        assert!(role_arn(&format!("arn:aws:iam::123456789012:role/ops/{longest}")).is_ok());
+    }
+
+    /// A partition is `aws` or `aws-` followed by lowercase words (`aws-cn`, `aws-us-gov`):
+    /// an empty suffix, capitals or digits are not a partition, for roles and devices alike.
+    #[test]
+    fn a_malformed_partition_is_rejected() {
+        for partition in ["aws-", "aws-CN", "aws-cn1", "aws-c n", "AWS", "aw"] {
+            let role = format!("arn:{partition}:iam::123456789012:role/admin");
+            assert_eq!(role_arn(&role).unwrap_err().field, "role ARN", "{role}");
+            let device = format!("arn:{partition}:iam::123456789012:mfa/alice");
+            assert!(serial_number(&device).is_err(), "{device}");
+        }
+        for partition in ["aws", "aws-cn", "aws-us-gov", "aws-iso-b"] {
+            assert!(role_arn(&format!("arn:{partition}:iam::123456789012:role/admin")).is_ok());
+        }
     }
 
     #[test]
