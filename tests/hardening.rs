@@ -435,9 +435,10 @@ mod prompt {
 fn a_backend_that_asks_on_the_terminal_is_named_at_once() {
     use crate::support::profile_kit::Kit;
     let kit = Kit::new();
-    let probe = kit
-        .sandbox
-        .write("asker", "#!/bin/sh\nread answer < /dev/tty\necho AKIAPROBEPROBEPROBE1\n");
+    let probe = kit.sandbox.write(
+        "asker",
+        "#!/bin/sh\nread answer < /dev/tty\necho AKIAPROBEPROBEPROBE1\n",
+    );
     kit.sandbox.write(
         "home/.config/aws-auth/backends/asker.toml",
         format!(
@@ -455,7 +456,11 @@ fn a_backend_that_asks_on_the_terminal_is_named_at_once() {
     let terminal = run(&mut in_terminal(&cmd, &stdout, &stderr));
     let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
     assert_eq!(terminal.code, Some(1), "{}\n{stderr}", terminal.describe());
-    assert!(start.elapsed() < Duration::from_secs(10), "waited {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "waited {:?}",
+        start.elapsed()
+    );
     assert!(
         stderr.contains("stopped to ask on the terminal") && stderr.contains("profile \"p\""),
         "{stderr}"

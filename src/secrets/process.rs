@@ -448,7 +448,9 @@ fn child_state(pid: u32) -> std::io::Result<ChildState> {
             }
         }
         _ if libc::WIFSTOPPED(status) => Ok(ChildState::Stopped),
-        _ => Ok(ChildState::Exited(std::process::ExitStatus::from_raw(status))),
+        _ => Ok(ChildState::Exited(std::process::ExitStatus::from_raw(
+            status,
+        ))),
     }
 }
 
