@@ -3,6 +3,7 @@
 
 use crate::output::render::Format;
 use clap::{Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 use secrecy::SecretString;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -48,6 +49,48 @@ pub enum Command {
     /// backends (values never shown), the cache store, STS and the keys (GetCallerIdentity:
     /// no MFA code is used), the clock. Exits 0 only when every check passes.
     Doctor(DoctorArgs),
+    /// Print the shell code that completes aws-auth's flags, subcommands and profile names:
+    /// source <(aws-auth completions bash)
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (aws-auth man | man -l -).
+    Man,
+}
+
+/// The shells completions are made for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+/// The variable under which a shell asks aws-auth for completions (generic names such as
+/// COMPLETE could be set for another program).
+pub const COMPLETE_VAR: &str = "AWS_AUTH_COMPLETE";
+
+/// Profile names from profiles.toml that start with what was typed (nothing on any error:
+/// a completion never prints one).
+fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate> {
+    let Some(current) = current.to_str() else {
+        return Vec::new();
+    };
+    let home = crate::passwd::home_dir();
+    let path = crate::settings::config::path(None, home.as_deref());
+    let Ok(profiles) = crate::settings::config::Profiles::load(&path) else {
+        return Vec::new();
+    };
+    profiles
+        .profiles
+        .keys()
+        .filter(|name| name.starts_with(current))
+        .map(clap_complete::engine::CompletionCandidate::new)
+        .collect()
 }
 
 #[derive(clap::Args)]
@@ -74,7 +117,7 @@ pub struct DoctorArgs {
 pub struct Target {
     /// Take keys, MFA device, role and settings from this profile of profiles.toml
     /// (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
 
     /// The profiles file (default: $AWS_AUTH_CONFIG, else
@@ -123,7 +166,7 @@ pub enum CacheCommand {
     /// Remove cached sessions: all of them, or one profile's.
     Clear {
         /// Only this profile's sessions.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
         profile: Option<String>,
     },
 }

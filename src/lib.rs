@@ -40,6 +40,10 @@ pub enum Outcome {
 /// stdout is written once, and only after everything succeeded.
 pub fn main_entry() -> i32 {
     let started = hardening::at_start();
+    // A shell asking for completions (AWS_AUTH_COMPLETE set): answer and exit.
+    clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
+        .var(cli::COMPLETE_VAR)
+        .complete();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -53,7 +57,9 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Serve(args)) => args.command.is_empty(),
         Some(cli::Command::Profiles(_))
         | Some(cli::Command::Cache(_))
-        | Some(cli::Command::Doctor(_)) => true,
+        | Some(cli::Command::Doctor(_))
+        | Some(cli::Command::Completions { .. })
+        | Some(cli::Command::Man) => true,
         Some(cli::Command::Exec(_)) | Some(cli::Command::Add(_)) => false,
     };
     if prints && started.stdout_unusable {
@@ -83,6 +89,10 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
+        Some(cli::Command::Completions { shell }) => {
+            commands::completions::completions(shell).map(Outcome::Print)
+        }
+        Some(cli::Command::Man) => commands::completions::man().map(Outcome::Print),
         Some(cli::Command::Profiles(args)) => {
             commands::profiles::run(args.config.as_deref()).map(Outcome::Print)
         }

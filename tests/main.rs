@@ -3,6 +3,7 @@
 
 mod backends;
 mod cli_errors;
+mod completions;
 mod dialog;
 mod doctor;
 mod end_to_end;

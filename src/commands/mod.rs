@@ -1,8 +1,9 @@
 //! The subcommands other than the credentials flow and its modes: `add` (store keys),
 //! `profiles` (list them), `cache` (status, list, clear),
-//! `doctor` (check a setup without using an MFA code).
+//! `doctor` (check a setup without using an MFA code), `completions` and `man`.
 
 pub mod add;
 pub mod cache;
+pub mod completions;
 pub mod doctor;
 pub mod profiles;

@@ -1,0 +1,84 @@
+//! `aws-auth completions SHELL` and `aws-auth man`: the shell code that completes aws-auth
+//! (flags and subcommands from the clap definitions; profile names by calling back into
+//! aws-auth with `AWS_AUTH_COMPLETE` set, so new profiles complete without regenerating), and
+//! the man page rendered from the same definitions. Neither reads a secret.
+
+use crate::cli::{COMPLETE_VAR, CompletionShell};
+use crate::error::Error;
+use clap::CommandFactory;
+use zeroize::Zeroizing;
+
+/// The registration script for `shell`: the shell calls the binary it names to complete.
+pub fn completions(shell: CompletionShell) -> Result<Zeroizing<String>, Error> {
+    let name = match shell {
+        CompletionShell::Bash => "bash",
+        CompletionShell::Zsh => "zsh",
+        CompletionShell::Fish => "fish",
+        CompletionShell::Powershell => "powershell",
+        CompletionShell::Elvish => "elvish",
+    };
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(name)
+        .ok_or_else(|| Error::Usage(format!("no completions for {name}")))?;
+    // The binary that answers: this one, by its full path, so completion works whatever
+    // PATH the shell has later.
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_owned))
+        .unwrap_or_else(|| "aws-auth".to_owned());
+    let mut out = Vec::new();
+    completer
+        .write_registration(COMPLETE_VAR, "aws-auth", "aws-auth", &binary, &mut out)
+        .map_err(Error::Output)?;
+    String::from_utf8(out)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Usage("the completion script is not UTF-8".into()))
+}
+
+/// The man page, roff.
+pub fn man() -> Result<Zeroizing<String>, Error> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(crate::cli::Cli::command())
+        .render(&mut out)
+        .map_err(Error::Output)?;
+    String::from_utf8(out)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Usage("the man page is not UTF-8".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shell_gets_a_script_that_calls_back_with_our_variable() {
+        for shell in [
+            CompletionShell::Bash,
+            CompletionShell::Zsh,
+            CompletionShell::Fish,
+            CompletionShell::Powershell,
+            CompletionShell::Elvish,
+        ] {
+            let script = completions(shell).unwrap();
+            assert!(
+                script.contains(COMPLETE_VAR),
+                "{shell:?}: {}",
+                script.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn the_man_page_documents_the_flags_and_subcommands() {
+        let page = man().unwrap();
+        assert!(
+            page.starts_with(".ie") || page.contains(".TH"),
+            "{}",
+            &page[..200]
+        );
+        for needle in ["aws\\-auth", "\\-\\-profile", "doctor", "exec", "serve"] {
+            assert!(page.contains(needle), "{needle}");
+        }
+    }
+}

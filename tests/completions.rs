@@ -1,0 +1,92 @@
+//! Completions loaded in real bash, zsh and fish complete profile names from profiles.toml
+//! (by calling back into aws-auth); the man page renders with `man -l`.
+
+use crate::support::*;
+
+fn sandbox() -> Sandbox {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "home/.config/aws-auth/profiles.toml",
+        "[profiles.work]\n[profiles.work-eu]\n[profiles.ops]\n",
+    );
+    sandbox
+}
+
+fn lines(run: &Run) -> Vec<String> {
+    run.assert_success();
+    let mut names: Vec<String> = run.stdout_str().lines().map(str::to_owned).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn bash_completes_profile_names() {
+    let sandbox = sandbox();
+    let out = run(&mut sandbox.shell(
+        "bash",
+        "source <(aws-auth completions bash) && complete -p aws-auth >&2 && \
+         COMP_WORDS=(aws-auth --profile wo); COMP_CWORD=2; COMP_LINE='aws-auth --profile wo'; \
+         COMP_POINT=${#COMP_LINE}; _clap_complete_aws_auth aws-auth wo --profile; \
+         printf '%s\\n' \"${COMPREPLY[@]}\"",
+    ));
+    assert_eq!(lines(&out), ["work", "work-eu"], "{}", out.describe());
+    // Subcommands come from the clap definitions.
+    let out = run(&mut sandbox.shell(
+        "bash",
+        "source <(aws-auth completions bash) && COMP_WORDS=(aws-auth do); COMP_CWORD=1; \
+         COMP_LINE='aws-auth do'; COMP_POINT=${#COMP_LINE}; _clap_complete_aws_auth aws-auth do aws-auth; \
+         printf '%s\\n' \"${COMPREPLY[@]}\"",
+    ));
+    assert!(
+        lines(&out).contains(&"doctor".to_owned()),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn fish_lists_the_profiles() {
+    let sandbox = sandbox();
+    let out = run(&mut sandbox.shell(
+        "fish",
+        "aws-auth completions fish | source; complete -C 'aws-auth --profile '",
+    ));
+    let names: Vec<String> = lines(&out)
+        .into_iter()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(names, ["ops", "work", "work-eu"], "{}", out.describe());
+}
+
+#[test]
+fn zsh_completes_profile_names() {
+    let sandbox = sandbox();
+    // zsh's completion system is driven by hand: `_describe` records what it is handed.
+    let out = run(&mut sandbox.shell(
+        "zsh",
+        "autoload -Uz compinit && compinit -u -D && source <(aws-auth completions zsh) && \
+         _describe() { print -l -- ${(P)3} }; words=(aws-auth --profile wo); CURRENT=3; \
+         _clap_dynamic_completer_aws_auth",
+    ));
+    assert_eq!(lines(&out), ["work", "work-eu"], "{}", out.describe());
+}
+
+#[test]
+fn the_man_page_renders() {
+    let sandbox = Sandbox::new();
+    let out = run(sandbox
+        .shell("sh", "aws-auth man | man -l -")
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100"));
+    out.assert_success();
+    let page = out.stdout_str();
+    for needle in [
+        "aws-auth",
+        "--profile",
+        "--token-code",
+        "doctor",
+        "completions",
+    ] {
+        assert!(page.contains(needle), "{needle}\n{page}");
+    }
+}
