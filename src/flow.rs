@@ -11,6 +11,7 @@ use crate::provider::Provider;
 use crate::secrets::backend::spec::Specs;
 use crate::secrets::dialog::{self, Prompt};
 use crate::secrets::totp::Totp;
+use crate::settings::aws_config::{self, AwsProfiles};
 use crate::settings::config::{self, Profiles, RawProfile};
 use crate::settings::profile::{self, ProfileError};
 use crate::settings::session_name;
@@ -122,7 +123,8 @@ impl Flow {
                 let home = passwd::home_dir();
                 let profiles =
                     Profiles::load(&config::path(target.config.as_deref(), home.as_deref()))?;
-                let raw = profiles.get(name)?.clone();
+                let aws = AwsProfiles::load(&aws_config::path(home.as_deref()))?;
+                let raw = aws_config::resolve(name, &profiles, aws.as_ref())?.raw;
                 let specs =
                     Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
                         .map_err(ProfileError::from)?;
@@ -328,6 +330,7 @@ fn credentials_key(flags: &FlowArgs, source: &Source, endpoint_url: Option<&str>
         Source::Profile(p) => {
             let raw = &p.raw;
             key.field("profile", Some(&p.name))
+                .field("keys from", raw.keys_from.as_deref())
                 .field("backend", raw.backend.as_deref())
                 .field("access_key_id", raw.access_key_id.as_deref())
                 .secret("secret_access_key", raw.secret_access_key.as_deref())

@@ -352,6 +352,50 @@ mod tests {
         assert_eq!(group_of(0).map(|(name, _)| name).as_deref(), Some("root"));
     }
 
+    /// group_of agrees with /etc/group on every group it lists: name and members.
+    #[test]
+    fn the_group_database_is_read_as_etc_group_says() {
+        let text = std::fs::read_to_string("/etc/group").unwrap();
+        let mut checked = 0;
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split(':').collect();
+            let [name, _, gid, members] = fields[..] else {
+                continue;
+            };
+            let Ok(gid) = gid.parse::<u32>() else {
+                continue;
+            };
+            let members: Vec<String> = members
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(group_of(gid), Some((name.to_owned(), members)), "{line}");
+            checked += 1;
+        }
+        assert!(checked > 0);
+        assert_eq!(group_of(u32::MAX - 7), None);
+    }
+
+    /// Only a group named as the user, with no other member, is private: a shared group with
+    /// no listed members (nogroup) is not, nor one the user is not named after.
+    #[test]
+    fn a_group_is_private_only_when_named_as_the_user() {
+        let (user, _) = crate::passwd::current().unwrap();
+        let text = std::fs::read_to_string("/etc/group").unwrap();
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split(':').collect();
+            let [name, _, gid, members] = fields[..] else {
+                continue;
+            };
+            let Ok(gid) = gid.parse::<u32>() else {
+                continue;
+            };
+            let alone = members.split(',').all(|m| m.is_empty() || m == user);
+            assert_eq!(private_group(gid), name == user && alone, "{line}");
+        }
+    }
+
     #[test]
     fn the_fix_names_the_file_and_the_command() {
         let fix = fix_for(Path::new("/home/a/p.toml"), 1000, ME);

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (autotests = false). Each module pins one area of behaviour
 //! against real programs: moto's STS, the real AWS CLI, real shells, a hostile STS.
 
+mod aws_config;
 mod backends;
 mod cli_errors;
 mod completions;

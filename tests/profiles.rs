@@ -353,12 +353,16 @@ secret_access_key = "{literal_secret}"
             .unwrap_or_else(|| panic!("no row for {name}\n{out}"))
             .clone()
     };
-    assert_eq!(rows[0], ["PROFILE", "BACKEND", "ROLE"], "{out}");
+    assert_eq!(rows[0], ["PROFILE", "BACKEND", "ROLE", "FROM"], "{out}");
     assert_eq!(row("ops")[1], "pass");
-    assert_eq!(row("work")[1..], ["lpass", OPS_ROLE]);
+    assert_eq!(row("work")[1..], ["lpass", OPS_ROLE, "profiles.toml"]);
     assert_eq!(
         row("onep")[1..],
-        ["op", "arn:aws:iam::123456789012:role/op-role"]
+        [
+            "op",
+            "arn:aws:iam::123456789012:role/op-role",
+            "profiles.toml"
+        ]
     );
     assert_eq!(row("plain")[1], "(plain");
     assert_absent(out, &[literal_secret, "Secret Access Key"], "the listing");

@@ -100,12 +100,23 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
     // The source keys: the profile's, read through its backends, or the environment's.
     let source: Option<SourceCredentials> = match &args.target.profile {
         Some(name) => match (&profiles, &specs) {
-            (Some(profiles), Some(specs)) => match profiles.get(name) {
+            (Some(profiles), Some(specs)) => match crate::settings::aws_config::AwsProfiles::load(
+                &crate::settings::aws_config::path(home.as_deref()),
+            )
+            .and_then(|aws| crate::settings::aws_config::resolve(name, profiles, aws.as_ref()))
+            {
                 Err(e) => {
                     report.fail(&e.to_string());
                     None
                 }
-                Ok(raw) => {
+                Ok(found) => {
+                    let raw = &found.raw;
+                    if found.keys_from != *name {
+                        report.pass(&format!(
+                            "profile \"{name}\" is in the AWS config file; its keys are profile \"{}\"'s",
+                            found.keys_from
+                        ));
+                    }
                     match profile::apply(name, raw, &mut flow, specs, home.as_deref(), limit) {
                         Ok(resolved) => {
                             report.pass(&format!(

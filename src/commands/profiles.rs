@@ -1,25 +1,65 @@
-//! `aws-auth profiles`: the profiles of profiles.toml with backend and role, read from the
-//! file alone (no backend runs, no secret is read).
+//! `aws-auth profiles`: the profiles of profiles.toml and of the AWS config file, with
+//! backend, role and where each comes from, read from the files alone (no backend runs, no
+//! secret is read).
 
 use crate::error::Error;
 use crate::passwd;
+use crate::settings::aws_config::{self, AwsProfiles};
 use crate::settings::config::{self, RawProfile};
 use std::path::Path;
 use zeroize::Zeroizing;
 
 pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
-    let path = config::path(config_flag, passwd::home_dir().as_deref());
+    let home = passwd::home_dir();
+    let path = config::path(config_flag, home.as_deref());
     let profiles = config::Profiles::load(&path)?;
-    let rows: Vec<[String; 3]> = profiles
-        .profiles
-        .iter()
-        .map(|(name, raw)| [name.as_str(), &backend(raw), &role(raw)].map(crate::report::escape))
+    let aws = AwsProfiles::load(&aws_config::path(home.as_deref()))?;
+    let mut names: Vec<&String> = profiles.profiles.keys().collect();
+    if let Some(aws) = &aws {
+        names.extend(aws.profiles.keys());
+    }
+    names.sort();
+    names.dedup();
+    let rows: Vec<[String; 4]> = names
+        .into_iter()
+        .map(|name| {
+            let in_toml = profiles.profiles.contains_key(name);
+            let in_aws = aws.as_ref().is_some_and(|a| a.profiles.contains_key(name));
+            let from = match (in_toml, in_aws) {
+                (true, false) => "profiles.toml".to_owned(),
+                (false, _) => "aws config".to_owned(),
+                (true, true) => "both (profiles.toml wins)".to_owned(),
+            };
+            match aws_config::resolve(name, &profiles, aws.as_ref()) {
+                Ok(found) => {
+                    let from = match found.raw.keys_from.as_deref() {
+                        Some(keys) => format!("{from}, keys of {keys}"),
+                        None => from,
+                    };
+                    [
+                        name.as_str(),
+                        &backend(&found.raw),
+                        &role(&found.raw),
+                        &from,
+                    ]
+                    .map(crate::report::escape)
+                }
+                Err(_) => [
+                    name.as_str(),
+                    "-",
+                    "-",
+                    &format!("{from}, no keys: not usable"),
+                ]
+                .map(crate::report::escape),
+            }
+        })
         .collect();
     let mut out = Zeroizing::new(String::new());
     let headers = [
         "PROFILE".to_owned(),
         "BACKEND".to_owned(),
         "ROLE".to_owned(),
+        "FROM".to_owned(),
     ];
     let width = |i: usize| {
         rows.iter()
@@ -28,9 +68,12 @@ pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1) = (width(0), width(1));
+    let (w0, w1, w2) = (width(0), width(1), width(2));
     for row in std::iter::once(&headers).chain(rows.iter()) {
-        out.push_str(&format!("{:w0$}  {:w1$}  {}\n", row[0], row[1], row[2]));
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
+            row[0], row[1], row[2], row[3]
+        ));
     }
     Ok(out)
 }

@@ -28,6 +28,11 @@ pub struct RawProfile {
     pub region: Option<String>,
     /// How the MFA code is asked when it must be: auto, terminal, zenity, kdialog, osascript.
     pub prompt: Option<String>,
+    /// Not in the file: set when the profile comes from the AWS config file and its keys
+    /// (and its backend's default layout) are another profile's, the end of its
+    /// `source_profile` chain.
+    #[serde(skip)]
+    pub keys_from: Option<String>,
 }
 
 impl std::fmt::Debug for RawProfile {
@@ -46,6 +51,7 @@ impl std::fmt::Debug for RawProfile {
             .field("external_id", &self.external_id)
             .field("region", &self.region)
             .field("prompt", &self.prompt)
+            .field("keys_from", &self.keys_from)
             .finish()
     }
 }
@@ -72,6 +78,8 @@ pub enum ConfigError {
     Missing { path: PathBuf },
     #[error("profiles file: {0}")]
     Unsafe(FileError),
+    #[error("{path}: {problem}")]
+    AwsConfig { path: PathBuf, problem: String },
     #[error("{path}, line {line}, column {column}: {message}")]
     Malformed {
         path: PathBuf,

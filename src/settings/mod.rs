@@ -1,6 +1,7 @@
 //! What to do: profiles.toml as written and resolved into one run's inputs, the reference
 //! syntax, the checks every value passes before any request, the default session name.
 
+pub mod aws_config;
 pub mod config;
 pub mod profile;
 pub mod reference;

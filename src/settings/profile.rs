@@ -257,7 +257,8 @@ fn plan(
     };
     let layout = match raw.backend.as_deref() {
         None => None,
-        Some(backend) => Some(layout(backend, name, specs).ok_or_else(|| {
+        // A profile of the AWS config file reads the layout of the profile its keys are from.
+        Some(backend) => Some(layout(backend, raw.keys_from.as_deref().unwrap_or(name), specs).ok_or_else(|| {
             let mut known = specs.schemes();
             known.extend(["op".to_owned(), "keyring".to_owned()]);
             known.sort();
