@@ -50,35 +50,35 @@ fn key_of(line: &str) -> Option<&str> {
     key_like(key).then_some(key)
 }
 
-/// The message with every quoted piece (`"..."`, `` `...` ``) that is not a key name left
-/// out. What follows "expected" is the parser's own vocabulary, and kept.
+/// The message with its quoted piece (`"..."` or `` `...` ``) left out unless it is a key
+/// name. What follows the last "expected" is the parser's own vocabulary, and kept. The piece
+/// runs from the first quote to the last one before "expected", whatever quotes it holds
+/// itself (a key may contain backticks).
 fn redact(message: &str) -> String {
-    let (head, expected) = match message.find("expected") {
+    let (head, expected) = match message.rfind("expected") {
         Some(at) => message.split_at(at),
         None => (message, ""),
     };
+    let (Some(first), Some(last)) = (head.find(['"', '`']), head.rfind(['"', '`'])) else {
+        return message.to_owned();
+    };
     let mut out = String::with_capacity(message.len());
-    let mut rest = head;
-    while let Some(open) = rest.find(['"', '`']) {
-        let quote = rest[open..].chars().next().unwrap_or('"');
-        out.push_str(&rest[..open]);
-        let inner = &rest[open + 1..];
-        let Some(close) = inner.find(quote) else {
-            out.push_str("(not shown)");
-            rest = "";
-            break;
-        };
-        let piece = &inner[..close];
+    out.push_str(&head[..first]);
+    if first == last {
+        // An opening quote with no closing one: everything after it may be the value.
+        out.push_str("(not shown)");
+        if !expected.is_empty() {
+            out.push_str(", ");
+        }
+    } else {
+        let piece = &head[first + 1..last];
         if key_like(piece) && !head.starts_with("invalid") {
-            out.push(quote);
-            out.push_str(piece);
-            out.push(quote);
+            out.push_str(&head[first..=last]);
         } else {
             out.push_str("(not shown)");
         }
-        rest = &inner[close + 1..];
+        out.push_str(&head[last + 1..]);
     }
-    out.push_str(rest);
     out.push_str(expected);
     out
 }
@@ -151,6 +151,24 @@ mod tests {
         );
         assert_eq!(redact("unknown field `AKIA`"), "unknown field (not shown)");
         assert_eq!(redact("cut \"short"), "cut (not shown)");
+        // Found by fuzzing (backend_file): a key holding a backtick ended the quoted piece
+        // early and the rest of it was shown.
+        let leaked = "unknown field `\\\\=BBBBBBBBBBBBB[=0,0\\\"`, expected one of `program`";
+        assert_eq!(
+            redact(leaked),
+            "unknown field (not shown), expected one of `program`"
+        );
+        let two = "unknown field `a`b`, expected one of `x`";
+        assert_eq!(
+            redact(two),
+            "unknown field (not shown), expected one of `x`"
+        );
+        // A key that says "expected" does not move where the parser's words begin.
+        let sly = "unknown field `expected SECRET9K`, expected one of `x`";
+        assert_eq!(
+            redact(sly),
+            "unknown field (not shown), expected one of `x`"
+        );
         assert!(key_like("role_arn") && !key_like("123456") && !key_like("Role"));
         assert_eq!(key_of("  role_arn = 5"), Some("role_arn"));
         assert_eq!(key_of("\"x y\" = 5"), None);
