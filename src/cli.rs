@@ -45,6 +45,9 @@ pub enum Command {
     Add(AddArgs),
     /// List the profiles in profiles.toml with their backend and role (reads no secret).
     Profiles(ProfilesArgs),
+    /// Move the plain-text keys of a section of ~/.aws/credentials into a password manager
+    /// and add the profile; the file loses those two lines only once the keys read back.
+    Import(ImportArgs),
     /// Check a setup, one line per check: the files and their permissions, the profile's
     /// backends (values never shown), the cache store, STS and the keys (GetCallerIdentity:
     /// no MFA code is used), the clock. Exits 0 only when every check passes.
@@ -91,6 +94,42 @@ fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::Comple
         .filter(|name| name.starts_with(current))
         .map(clap_complete::engine::CompletionCandidate::new)
         .collect()
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The profiles file to add to (default as for the main command).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Name of the new profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+
+    /// The section of the credentials file (default: the profile's name).
+    #[arg(long, value_name = "SECTION")]
+    pub from: Option<String>,
+
+    /// Where the keys go: pass, gopass or keyring.
+    #[arg(long, value_name = "BACKEND", default_value = "pass")]
+    pub backend: String,
+
+    /// Leave the credentials file as it is.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Replace existing keys in the backend.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Give up on the password manager after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
 }
 
 #[derive(clap::Args)]

@@ -60,7 +60,9 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Doctor(_))
         | Some(cli::Command::Completions { .. })
         | Some(cli::Command::Man) => true,
-        Some(cli::Command::Exec(_)) | Some(cli::Command::Add(_)) => false,
+        Some(cli::Command::Exec(_))
+        | Some(cli::Command::Add(_))
+        | Some(cli::Command::Import(_)) => false,
     };
     if prints && started.stdout_unusable {
         say!("aws-auth: error: {}", error::Error::StdoutUnusable);
@@ -89,6 +91,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
+        Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
         Some(cli::Command::Completions { shell }) => {
             commands::completions::completions(shell).map(Outcome::Print)
         }

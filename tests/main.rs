@@ -11,6 +11,7 @@ mod end_to_end;
 mod exec;
 mod hardening;
 mod hostile_sts;
+mod import;
 mod keyring;
 mod memory;
 mod pass_gpg;

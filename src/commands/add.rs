@@ -17,6 +17,29 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
+    let stored = store(args, read_keys)?;
+    crate::say!(
+        "aws-auth: try it: eval \"$(aws-auth --profile {})\"",
+        stored.name
+    );
+    Ok(Zeroizing::new(String::new()))
+}
+
+/// Where `store` put the keys, so a caller can read them back.
+pub struct Stored {
+    pub name: String,
+    pub units: Vec<Unit>,
+    pub specs: Specs,
+    pub home: Option<PathBuf>,
+    pub limit: Duration,
+}
+
+/// Everything `add` does, with the keys from `keys` (asked only once the backend and the
+/// profiles file are known to be able to take them).
+pub fn store(
+    args: AddArgs,
+    keys: impl FnOnce() -> Result<(String, SecretString), Error>,
+) -> Result<Stored, Error> {
     let config_flag = args.config.as_deref();
     let name = &args.profile;
     config::check_name(name)?;
@@ -107,7 +130,8 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
         }
         Some(Staged::prepare(&path, name, &fields)?)
     };
-    let (access_key_id, secret) = read_keys()?;
+    let (access_key_id, secret) = keys()?;
+    check_keys(&access_key_id, &secret)?;
     match spec {
         None => {
             let store = |account: &str, value: &SecretString| {
@@ -175,8 +199,13 @@ pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
     if args.force {
         forget_sessions(name);
     }
-    crate::say!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
-    Ok(Zeroizing::new(String::new()))
+    Ok(Stored {
+        name: name.clone(),
+        units,
+        specs,
+        home,
+        limit,
+    })
 }
 
 /// Whether a backend already holds `unit`: found, or not found; any other failure (not
@@ -249,6 +278,11 @@ fn read_keys() -> Result<(String, SecretString), Error> {
         let secret = SecretString::from(lines.next().unwrap_or_default().trim());
         (id, secret)
     };
+    Ok((access_key_id, secret))
+}
+
+/// The access key id's shape, and a secret with no spaces.
+fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
     if access_key_id.len() < 16
         || access_key_id.len() > 128
         || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -262,7 +296,7 @@ fn read_keys() -> Result<(String, SecretString), Error> {
             "the secret access key is empty or contains spaces".into(),
         ));
     }
-    Ok((access_key_id, secret))
+    Ok(())
 }
 
 /// profiles.toml with the new profile, made in memory by `prepare` (before anything is asked

@@ -1,0 +1,99 @@
+//! `aws-auth import`: the keys of a section of ~/.aws/credentials go into real pass, the
+//! profile into profiles.toml, and only once they read back do that section's two key lines
+//! leave the file, every other byte kept; a session token, --keep and an early failure leave
+//! the file untouched.
+
+use crate::support::profile_kit::*;
+use crate::support::sts_form::signing_key_id;
+use crate::support::*;
+use std::os::unix::fs::PermissionsExt;
+
+fn credentials() -> String {
+    format!(
+        "# keys I should not keep here\n[default]\naws_access_key_id = AKIADEFAULT000000000\n\
+         aws_secret_access_key = default/secret\n\n[work]\n; the work account\n\
+         aws_access_key_id = {SOURCE_ACCESS_KEY_ID}\r\nregion = eu-west-1\n\
+         aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n\n[temp]\n\
+         aws_access_key_id = ASIATEMP000000000000\naws_secret_access_key = t\naws_session_token = SESSIONTOKEN\n"
+    )
+}
+
+fn setup() -> (Kit, std::path::PathBuf) {
+    let kit = Kit::with_pass();
+    let file = kit.sandbox.write("home/.aws/credentials", credentials());
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (kit, file)
+}
+
+fn import(kit: &Kit, file: &std::path::Path, args: &[&str]) -> Run {
+    let mut cmd = kit.aws_auth();
+    cmd.arg("import")
+        .args(args)
+        .env("AWS_SHARED_CREDENTIALS_FILE", file);
+    run(&mut cmd)
+}
+
+#[test]
+fn keys_move_into_pass_and_leave_the_file_byte_for_byte() {
+    let (kit, file) = setup();
+    let out = import(&kit, &file, &["--profile", "work", "--backend", "pass"]);
+    out.assert_success();
+    assert!(out.stdout.is_empty());
+    assert_absent(&out.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    let show = kit.pass().show(&kit.sandbox, "aws-auth/work");
+    show.assert_success();
+    assert_eq!(
+        show.stdout_str(),
+        format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n")
+    );
+    let expected = credentials()
+        .replace(
+            &format!("aws_access_key_id = {SOURCE_ACCESS_KEY_ID}\r\n"),
+            "",
+        )
+        .replace(
+            &format!("aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n"),
+            "",
+        );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let profiles =
+        std::fs::read_to_string(kit.sandbox.path("home/.config/aws-auth/profiles.toml")).unwrap();
+    assert!(profiles.contains("[profiles.work]") && profiles.contains("backend = \"pass\""));
+    // The imported profile works.
+    let run = run(&mut kit.profile("work", &["--role-arn", &role_arn("imported")]));
+    run.assert_success();
+    assert_eq!(
+        signing_key_id(&kit.only_request()).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+    assert!(kit.only_request().verified());
+}
+
+#[test]
+fn a_session_token_keep_and_an_early_failure_leave_the_file_untouched() {
+    let (kit, file) = setup();
+    let out = import(&kit, &file, &["--profile", "temp"]);
+    assert_clear_error(&out, 2, &["session token", "[temp]"]);
+    assert_absent(&out.stderr, &["SESSIONTOKEN"], "stderr");
+
+    let out = import(&kit, &file, &["--profile", "work", "--backend", "lpass"]);
+    assert_clear_error(&out, 2, &["cannot write to \"lpass\""]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials());
+
+    let out = import(
+        &kit,
+        &file,
+        &["--profile", "w2", "--from", "work", "--keep"],
+    );
+    out.assert_success();
+    assert!(out.stderr.contains("--keep"), "{}", out.describe());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials());
+    assert!(
+        kit.pass()
+            .show(&kit.sandbox, "aws-auth/w2")
+            .stdout_str()
+            .starts_with(SOURCE_SECRET_ACCESS_KEY)
+    );
+}
