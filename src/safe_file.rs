@@ -3,7 +3,6 @@
 //! blocking (a FIFO cannot hang a run, /dev/zero cannot fill memory), and, as ssh does, only
 //! when no one but the user (or root) could have written it. Not a general file reader.
 
-use std::fmt;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -223,15 +222,6 @@ pub enum Check {
     Owner,
     /// Type and size only.
     TypeAndSize,
-}
-
-impl fmt::Display for Check {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Check::Owner => "type, size and ownership",
-            Check::TypeAndSize => "type and size",
-        })
-    }
 }
 
 /// Reads `path` whole, at most `limit` bytes, into a zeroizing buffer.

@@ -295,6 +295,25 @@ mod files {
         chmod(dir, 0o755);
     }
 
+    /// A relative --config is judged by the directory it is in (the current one).
+    #[test]
+    fn a_relative_profiles_path_is_checked_and_read() {
+        let kit = Kit::new();
+        kit.sandbox.write(
+            "rel.toml",
+            "[profiles.p]\naccess_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"env:REL_SECRET\"\n",
+        );
+        let mut cmd = kit.aws_auth();
+        cmd.args(["--profile", "p", "--config", "rel.toml", "--role-arn"])
+            .arg(role_arn("rel"))
+            .env("REL_SECRET", SOURCE_SECRET_ACCESS_KEY);
+        run(&mut cmd).assert_success();
+        chmod(kit.sandbox.root(), 0o777);
+        let out = run(&mut cmd);
+        chmod(kit.sandbox.root(), 0o700);
+        assert_clear_error(&out, 1, &["writable by every user"]);
+    }
+
     /// As root, a file of another user's is refused too (a non-root test cannot make one).
     #[test]
     fn a_profiles_file_of_another_user_is_refused() {
