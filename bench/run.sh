@@ -262,7 +262,7 @@ OPS_ROLE_ARN="arn:aws:iam::$ACCOUNT:role/ops"
 OTPAUTH="otpauth://totp/AWS:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=AWS"
 # Profiles of the session cache rows. Names no test uses: the persistent kernel keyring is
 # shared by every login of the user, and `cache clear --profile NAME` clears NAME everywhere.
-CACHE_PROFILES=(bench-hit bench-cold bench-ss)
+CACHE_PROFILES=(bench-hit bench-cold bench-ss bench-cfg)
 
 # profile_setup: the pass store (one-entry convention `aws-auth/ops`; the original recipe's
 # separate entries plus `aws-otp`), profiles.toml in $XDG_CONFIG_HOME/aws-auth/ (sets
@@ -651,12 +651,16 @@ AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st aws sts as
   CACHE_USED=1
   store_check kernel-keyring
   failbin_setup
-  local p warm_sts env_out sts_before sts_hit forbidden cold_sts serve_ok=0 ss_ok=0
+  local p warm_sts warm_cfg_sts env_out sts_before sts_hit forbidden cold_sts serve_ok=0 ss_ok=0
   for p in "${CACHE_PROFILES[@]}"; do "$BIN" cache clear --profile "$p" >/dev/null 2>&1; done
 
   # 11-14. Cache hits: bench-hit warmed once (pass + STS), then every row runs with a PATH whose
   # pass and gpg fail loudly, and moto's request count must not move.
   sts_delta warm_sts "$BIN" --profile bench-hit
+  # A profile of ~/.aws/config whose keys are bench-hit's: its own cache entry (one
+  # AssumeRole from bench-hit's cached MFA session), then a hit like bench-hit's.
+  printf '[profile bench-cfg]\nrole_arn = %s\nsource_profile = bench-hit\n' "$ROLE_ARN" >"$AWS_CONFIG_FILE"
+  sts_delta warm_cfg_sts "$BIN" --profile bench-cfg
   sts_before="$(moto_requests)"
   (
     export PATH="$FAILPATH"
@@ -666,6 +670,7 @@ AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st aws sts as
       die "aws-auth exec on a hit did not hand AWS_ACCESS_KEY_ID to the command"
     bench_add hit-sh "$BIN --profile bench-hit" "$CREDS_RE"
     bench_add hit-json "$BIN --profile bench-hit --format json" "\"AccessKeyId\": *\"$CREDS_RE\""
+    bench_add hit-awscfg "$BIN --profile bench-cfg" "$CREDS_RE"
     bench_add exec-true "$BIN exec --profile bench-hit -- /bin/true"
     bench_add bin-true "/bin/true"
     bench_check
@@ -751,6 +756,8 @@ AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st aws sts as
   table_row "cache (kernel keyring): warm-up run, STS requests" "$warm_sts" req
   table_row "cache hit, --profile (sh), median" "$t_hit" ms "<=" 5
   table_row "cache hit, --format json, median" "$t_json" ms "<=" 5
+  table_row "cache hit, profile of ~/.aws/config, median" "$(median_ms hit-awscfg)" ms "<=" 5
+  table_row "~/.aws/config profile hit - profiles.toml hit" "$(minus "$(median_ms hit-awscfg)" "$t_hit")" ms "<=" 1
   table_row "STS requests during the hit rows and serve" "$sts_hit" req "<=" 0
   table_row "pass/gpg runs during the hit rows and serve" "$forbidden" run "<=" 0
   table_row "exec -- /bin/true on a hit, median" "$t_exec" ms
