@@ -12,13 +12,7 @@ pub struct Located {
 
 /// Locates `error` in `text` and rewrites its message without any value.
 pub fn describe(text: &str, error: &toml::de::Error) -> Located {
-    let mut offset = error.span().map_or(0, |s| s.start).min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let (line, column) = locate(text, error.span().map_or(0, |s| s.start));
     let line_text = text.lines().nth(line - 1).unwrap_or_default();
     let mut message = redact(error.message().trim());
     if let Some(key) = key_of(line_text)
@@ -31,6 +25,19 @@ pub fn describe(text: &str, error: &toml::de::Error) -> Located {
         column,
         message,
     }
+}
+
+/// The 1-based line and column (in characters) of byte `offset`, never slicing inside a
+/// character (an offset inside one counts as that character).
+fn locate(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// A name that can be shown: short, and made of the characters keys are made of.
@@ -137,6 +144,16 @@ mod tests {
             assert!(!e.message.contains("wJalrXUtnFEMI"), "{text}: {e:?}");
             assert_eq!(e.line, 1, "{text}: {e:?}");
         }
+    }
+
+    #[test]
+    fn a_position_is_counted_in_characters_and_never_inside_one() {
+        assert_eq!(locate("ab\ncd", 0), (1, 1));
+        assert_eq!(locate("ab\ncd", 4), (2, 2));
+        // Byte 2 is inside "é" (bytes 1 and 2): it counts as that character, column 2.
+        assert_eq!(locate("aé b", 2), (1, 2));
+        assert_eq!(locate("aé b", 3), (1, 3));
+        assert_eq!(locate("x", 99), (1, 2));
     }
 
     #[test]
