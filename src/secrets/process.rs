@@ -128,19 +128,30 @@ impl Relay<'_> {
     /// Shows each complete line of `stderr` from `from` on that matches, and returns where
     /// the next unseen line starts.
     fn pass_on(&self, stderr: &[u8], from: usize) -> usize {
-        if self.prefixes.is_empty() {
-            return stderr.len();
+        let (lines, next) = self.matching(stderr, from);
+        for line in lines {
+            crate::say!("aws-auth: {}: {line}", self.label);
         }
+        next
+    }
+
+    /// The complete lines of `stderr` from `from` on that start with a prefix (trimmed), and
+    /// where the first line not yet complete starts.
+    fn matching(&self, stderr: &[u8], from: usize) -> (Vec<String>, usize) {
+        if self.prefixes.is_empty() {
+            return (Vec::new(), stderr.len());
+        }
+        let mut lines = Vec::new();
         let mut start = from;
         while let Some(end) = stderr[start..].iter().position(|&b| b == b'\n') {
             let line = String::from_utf8_lossy(&stderr[start..start + end]);
             let line = line.trim();
             if self.prefixes.iter().any(|p| line.starts_with(p.as_str())) {
-                crate::say!("aws-auth: {}: {line}", self.label);
+                lines.push(line.to_owned());
             }
             start += end + 1;
         }
-        start
+        (lines, start)
     }
 }
 
@@ -678,6 +689,54 @@ mod tests {
         assert!(done.stderr.chars().count() <= MAX_STDERR + 1);
         let grown = peak() - before;
         assert!(grown < 100_000, "peak memory grew by {grown} KiB");
+    }
+
+    /// The bounds in absolute terms: 64 KiB of stdout (a long entry with notes) is taken,
+    /// and a 1500-character message on stderr is kept whole.
+    #[test]
+    fn the_bounds_are_64_kib_of_stdout_and_8_kib_of_stderr() {
+        let (_dir, args) = sh("head -c 65536 /dev/zero");
+        assert_eq!(
+            run("sh", &args, None, Duration::from_secs(10))
+                .unwrap()
+                .stdout
+                .len(),
+            65536
+        );
+        let (_dir, args) = sh("head -c 65537 /dev/zero");
+        assert!(matches!(
+            run("sh", &args, None, Duration::from_secs(10)),
+            Err(RunError::TooMuchOutput { .. })
+        ));
+        let (_dir, args) = sh("printf 'x%.0s' $(seq 1500) >&2");
+        let done = run("sh", &args, None, Duration::from_secs(10)).unwrap();
+        assert_eq!(done.stderr.len(), 1500, "{}", done.stderr);
+    }
+
+    #[test]
+    fn relayed_lines_are_the_complete_matching_ones_and_the_rest_waits() {
+        let prefixes = vec!["Touch your".to_owned()];
+        let relay = Relay {
+            prefixes: &prefixes,
+            label: "ykman",
+        };
+        let text = b"noise\n  Touch your YubiKey...\nTouch your YubiKey again\nTouch your";
+        let (lines, next) = relay.matching(text, 0);
+        assert_eq!(lines, ["Touch your YubiKey...", "Touch your YubiKey again"]);
+        assert_eq!(
+            next,
+            text.len() - "Touch your".len(),
+            "the unfinished line waits"
+        );
+        // From where it stopped, nothing is seen twice.
+        let (lines, again) = relay.matching(text, next);
+        assert!(lines.is_empty());
+        assert_eq!(again, next);
+        let (lines, _) = relay.matching(text, 6);
+        assert_eq!(lines.len(), 2, "from the second line on");
+        assert_eq!(relay.pass_on(text, 0), next);
+        // With no prefixes, everything counts as seen at once.
+        assert_eq!(Relay::NONE.matching(text, 0), (Vec::new(), text.len()));
     }
 
     #[test]
