@@ -11,7 +11,7 @@ use crate::provider::Provider;
 use crate::secrets::backend::spec::Specs;
 use crate::secrets::dialog::{self, Prompt};
 use crate::secrets::totp::Totp;
-use crate::settings::aws_config::{self, AwsProfiles};
+use crate::settings::aws_config;
 use crate::settings::config::{self, Profiles, RawProfile};
 use crate::settings::profile::{self, ProfileError};
 use crate::settings::session_name;
@@ -123,7 +123,8 @@ impl Flow {
                 let home = passwd::home_dir();
                 let profiles =
                     Profiles::load(&config::path(target.config.as_deref(), home.as_deref()))?;
-                let aws = AwsProfiles::load(&aws_config::path(home.as_deref()))?;
+                let aws =
+                    aws_config::load_for(name, &profiles, &aws_config::path(home.as_deref()))?;
                 let raw = aws_config::resolve(name, &profiles, aws.as_ref())?.raw;
                 let specs =
                     Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))

@@ -156,3 +156,36 @@ fn a_name_in_both_files_merges_and_the_listing_says_where_from() {
     assert!(line("base").contains("profiles.toml"), "{text}");
     assert!(line("bare").contains("no keys"), "{text}");
 }
+
+/// A config file others can write is refused for a profile that needs it, and left out, with
+/// a warning, for a profile of profiles.toml (which must not break because of it).
+#[test]
+fn an_unsafe_config_file_breaks_only_the_profiles_that_need_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let kit = kit();
+    let config = kit.sandbox.path("home/.aws/config");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let mut cmd = kit.profile("prod", &["--token-code", TOKEN_CODE]);
+    with_config(&kit, &mut cmd);
+    let out = run(&mut cmd);
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            &config.display().to_string(),
+            "writable by every user",
+            "chmod go-w",
+        ],
+    );
+    assert_eq!(kit.sts.request_count(), 0);
+
+    let mut cmd = kit.profile("base", &["--role-arn", PROD_ROLE]);
+    with_config(&kit, &mut cmd);
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert!(
+        out.stderr.contains("warning") && out.stderr.contains("profiles.toml alone"),
+        "{}",
+        out.describe()
+    );
+}

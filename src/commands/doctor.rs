@@ -100,7 +100,9 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
     // The source keys: the profile's, read through its backends, or the environment's.
     let source: Option<SourceCredentials> = match &args.target.profile {
         Some(name) => match (&profiles, &specs) {
-            (Some(profiles), Some(specs)) => match crate::settings::aws_config::AwsProfiles::load(
+            (Some(profiles), Some(specs)) => match crate::settings::aws_config::load_for(
+                name,
+                profiles,
                 &crate::settings::aws_config::path(home.as_deref()),
             )
             .and_then(|aws| crate::settings::aws_config::resolve(name, profiles, aws.as_ref()))

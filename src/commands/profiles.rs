@@ -13,7 +13,13 @@ pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
     let home = passwd::home_dir();
     let path = config::path(config_flag, home.as_deref());
     let profiles = config::Profiles::load(&path)?;
-    let aws = AwsProfiles::load(&aws_config::path(home.as_deref()))?;
+    let aws = match AwsProfiles::load(&aws_config::path(home.as_deref())) {
+        Ok(aws) => aws,
+        Err(e) => {
+            crate::say!("aws-auth: warning: {e}; listing profiles.toml alone");
+            None
+        }
+    };
     let mut names: Vec<&String> = profiles.profiles.keys().collect();
     if let Some(aws) = &aws {
         names.extend(aws.profiles.keys());

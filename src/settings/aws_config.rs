@@ -107,6 +107,26 @@ impl AwsProfiles {
     }
 }
 
+/// The AWS config file for a run of profile `name`: when the profile is in profiles.toml, a
+/// config file that cannot be used (unsafe permissions, malformed) is left out with a
+/// warning instead of failing a profile that does not need it.
+pub fn load_for(
+    name: &str,
+    toml: &Profiles,
+    path: &Path,
+) -> Result<Option<AwsProfiles>, ConfigError> {
+    match AwsProfiles::load(path) {
+        Ok(aws) => Ok(aws),
+        Err(e) if toml.profiles.contains_key(name) => {
+            crate::say!(
+                "aws-auth: warning: {e}; profile \"{name}\" is read from profiles.toml alone"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A profile as a run uses it: the merged definition, and whose keys (whose default layout)
 /// it reads.
 #[derive(Clone, Debug)]
