@@ -385,7 +385,12 @@ impl Staged {
     }
 
     /// Writes the file: a temporary file beside it, synced, renamed over it.
-    fn commit(self) -> Result<(), Error> {
+    fn commit(mut self) -> Result<(), Error> {
+        // A profiles.toml that is a link (into a dotfiles repository) stays one: the file it
+        // leads to is replaced, not the link.
+        if let Ok(real) = std::fs::canonicalize(&self.path) {
+            self.path = real;
+        }
         let stored = |e: std::io::Error| {
             Error::Usage(format!(
                 "the keys are stored, but {} could not be written ({}); add the profile by hand",
@@ -487,6 +492,30 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temp file left"
+        );
+    }
+
+    #[test]
+    fn a_profiles_file_that_is_a_link_stays_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles-profiles.toml");
+        std::fs::write(&real, "[profiles.ops]\nbackend = \"pass\"\n").unwrap();
+        let link = dir.path().join("profiles.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        Staged::prepare(&link, "new", &[("backend", "pass")])
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("[profiles.new]")
         );
     }
 

@@ -181,6 +181,9 @@ fn read_back(stored: &add::Stored, found: &Found) -> Result<(), Error> {
 /// Rewrites `path` without the byte ranges `lines`, atomically (a temporary file beside it,
 /// synced, renamed over it), with the file's mode.
 fn remove_lines(path: &Path, text: &str, lines: &[std::ops::Range<usize>]) -> Result<(), Error> {
+    // A credentials file that is a link stays one: the file it leads to is replaced.
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let path = real.as_path();
     let mut kept = Zeroizing::new(String::with_capacity(text.len()));
     let mut at = 0;
     for range in lines {
