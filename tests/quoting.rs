@@ -294,7 +294,27 @@ struct Evaluation {
     run: Run,
 }
 
+/// Cases per shell process: a large run (100,000 cases) goes through several, each well
+/// inside its time bound.
+const BATCH: usize = 5000;
+
 fn evaluate(sandbox: &Sandbox, shell: &str, renderings: &[String]) -> Evaluation {
+    let mut values = Vec::with_capacity(renderings.len());
+    let mut last = None;
+    for batch in renderings.chunks(BATCH.max(1)) {
+        let eval = evaluate_batch(sandbox, shell, batch);
+        let complete = eval.values.len() == batch.len();
+        values.extend(eval.values);
+        last = Some(eval.run);
+        if !complete {
+            break;
+        }
+    }
+    let run = last.unwrap_or_else(|| evaluate_batch(sandbox, shell, &[]).run);
+    Evaluation { values, run }
+}
+
+fn evaluate_batch(sandbox: &Sandbox, shell: &str, renderings: &[String]) -> Evaluation {
     let dir = sandbox.path(&format!("renderings-{shell}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("creating the renderings dir");
@@ -434,8 +454,9 @@ fn which_ran(sandbox: &Sandbox, shell: &str, renderings: &[String], marker: &Pat
     lo
 }
 
-/// Renders [`case_count`] random cases for `shell`, evaluates them all in one process, and reports the
-/// first case that did not come back exactly (shrunk), with the seed to replay it.
+/// Renders [`case_count`] random cases for `shell`, evaluates them in batches of [`BATCH`] per
+/// shell process, and reports the first case that did not come back exactly (shrunk), with the
+/// seed to replay it.
 fn check_shell(shell: &str) {
     let sandbox = Sandbox::new();
     let marker = sandbox.path("MARKER");
