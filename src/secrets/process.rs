@@ -713,6 +713,38 @@ mod tests {
         assert_eq!(done.stderr.len(), 1500, "{}", done.stderr);
     }
 
+    /// A program that has already exited when aws-auth first looks: all it wrote is taken
+    /// from the pipes (the drain after exit), none is lost.
+    #[test]
+    fn output_of_a_program_that_already_exited_is_drained() {
+        let mut child = Command::new("sh")
+            .args(["-c", "printf 'entry text'; printf 'note' >&2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the exit without reaping (WNOWAIT), so the watch finds it exited at once.
+        // SAFETY: waitid on our own child into a zeroed siginfo.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                child.id() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            );
+        }
+        let mut watch = Watch::new(&mut child, &Relay::NONE);
+        let status = watch
+            .read_until_exit(Instant::now() + Duration::from_secs(10))
+            .ok()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(&watch.stdout[..], b"entry text");
+        assert_eq!(watch.stderr, b"note");
+    }
+
     #[test]
     fn relayed_lines_are_the_complete_matching_ones_and_the_rest_waits() {
         let prefixes = vec!["Touch your".to_owned()];
