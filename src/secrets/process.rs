@@ -718,7 +718,7 @@ mod tests {
     #[test]
     fn output_of_a_program_that_already_exited_is_drained() {
         let mut child = Command::new("sh")
-            .args(["-c", "printf 'entry text'; printf 'note' >&2"])
+            .args(["-c", "printf 'entry text'; head -c 6000 /dev/zero | tr '\\0' x >&2"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .stdin(Stdio::null())
@@ -742,7 +742,8 @@ mod tests {
             .unwrap();
         assert!(status.success());
         assert_eq!(&watch.stdout[..], b"entry text");
-        assert_eq!(watch.stderr, b"note");
+        // More than one read's worth (4096 bytes) of stderr, all of it.
+        assert_eq!(watch.stderr, vec![b'x'; 6000]);
     }
 
     #[test]
