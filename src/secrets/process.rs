@@ -718,7 +718,10 @@ mod tests {
     #[test]
     fn output_of_a_program_that_already_exited_is_drained() {
         let mut child = Command::new("sh")
-            .args(["-c", "printf 'entry text'; head -c 6000 /dev/zero | tr '\\0' x >&2"])
+            .args([
+                "-c",
+                "printf 'entry text'; head -c 6000 /dev/zero | tr '\\0' x >&2",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .stdin(Stdio::null())
@@ -770,6 +773,15 @@ mod tests {
         assert_eq!(relay.pass_on(text, 0), next);
         // With no prefixes, everything counts as seen at once.
         assert_eq!(Relay::NONE.matching(text, 0), (Vec::new(), text.len()));
+    }
+
+    #[test]
+    fn a_message_is_cut_only_past_its_bound() {
+        let exact = "x".repeat(MAX_STDERR);
+        assert_eq!(clean(exact.as_bytes()), exact);
+        let over = "x".repeat(MAX_STDERR + 1);
+        assert_eq!(clean(over.as_bytes()), format!("{exact}…"));
+        assert_eq!(clean(b"a\x1b[31m\n b\tc"), "a [31m b c");
     }
 
     #[test]
