@@ -59,7 +59,12 @@ fn private_group(gid: u32) -> bool {
     let Some((name, members)) = group_of(gid) else {
         return false;
     };
-    name == user && members.iter().all(|m| *m == user)
+    private_to(&user, &name, &members)
+}
+
+/// A group named `name` with `members` is `user`'s alone.
+fn private_to(user: &str, name: &str, members: &[String]) -> bool {
+    name == user && members.iter().all(|m| m == user)
 }
 
 /// The name and listed members of group `gid`, from the group database.
@@ -340,6 +345,16 @@ mod tests {
         }
         assert!(!private_group(u32::MAX - 7));
         assert_eq!(group_of(0).map(|(name, _)| name).as_deref(), Some("root"));
+    }
+
+    #[test]
+    fn a_group_is_the_user_s_alone_only_if_named_so_with_no_other_member() {
+        let own = |m: &[&str]| m.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(private_to("alice", "alice", &own(&[])));
+        assert!(private_to("alice", "alice", &own(&["alice"])));
+        assert!(!private_to("alice", "alice", &own(&["alice", "bob"])));
+        assert!(!private_to("alice", "staff", &own(&[])));
+        assert!(!private_to("alice", "bob", &own(&["alice"])));
     }
 
     /// group_of agrees with /etc/group on every group it lists: name and members.
