@@ -146,8 +146,7 @@ pub fn resolve(
 ) -> Result<Resolved, ConfigError> {
     crate::settings::config::check_name(name)?;
     let own = toml.profiles.get(name);
-    let in_aws = aws.and_then(|a| a.profiles.get(name));
-    let Some(section) = in_aws else {
+    let Some((aws_file, section)) = aws.and_then(|a| a.profiles.get(name).map(|p| (a, p))) else {
         return match own {
             Some(raw) => Ok(Resolved {
                 raw: raw.clone(),
@@ -156,7 +155,7 @@ pub fn resolve(
             None => Err(unknown(name, toml, aws)),
         };
     };
-    let aws = aws.expect("in_aws came from it");
+    let aws = aws_file;
     let path = aws.path.clone();
     let bad = |problem: String| ConfigError::AwsConfig {
         path: path.clone(),
