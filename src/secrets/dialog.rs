@@ -144,7 +144,7 @@ fn auto_dialog() -> Option<Dialog> {
     }
     [Dialog::Zenity, Dialog::Kdialog]
         .into_iter()
-        .find(|d| on_path(d.program()))
+        .find(|d| process::find_program(d.program()).is_some())
 }
 
 fn install_hint() -> String {
@@ -153,16 +153,6 @@ fn install_hint() -> String {
     } else {
         "sudo apt-get install zenity (or kdialog)".to_owned()
     }
-}
-
-fn on_path(name: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| {
-            std::fs::metadata(dir.join(name))
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-    })
 }
 
 /// `&`, `<` and `>` as entities: zenity and kdialog read their text as markup.

@@ -81,6 +81,17 @@ fn remove_secrets(command: &mut Command) {
     }
 }
 
+/// The executable file `name` resolves to on PATH, as a shell's `which` finds it.
+pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 /// Runs `program args` with `stdin` (none: closed) and waits at most `limit`.
 /// On time-out the child's process group is killed and the call returns at once.
 pub fn run(

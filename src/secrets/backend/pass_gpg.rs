@@ -65,17 +65,7 @@ fn sneaky(entry: &str) -> bool {
 
 /// `gpg2` when `which gpg2` would find it, else `gpg`, as pass chooses.
 fn gpg_program() -> Option<PathBuf> {
-    find_on_path("gpg2").or_else(|| find_on_path("gpg"))
-}
-
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    process::find_program("gpg2").or_else(|| process::find_program("gpg"))
 }
 
 /// pass's `$GPG -d "${GPG_OPTS[@]}" "$passfile"`, or `None` when the options hold what bash
