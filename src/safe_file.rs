@@ -1,7 +1,8 @@
 //! Reading a file that decides what aws-auth runs or trusts (profiles.toml, a backend file
 //! and its directory, `AWS_CA_BUNDLE`): a regular file only, of bounded size, opened without
 //! blocking (a FIFO cannot hang a run, /dev/zero cannot fill memory), and, as ssh does, only
-//! when no one but the user (or root) could have written it. Not a general file reader.
+//! when no one but the user (or root) could have written it; and replacing such a file
+//! atomically. Not a general file reader.
 
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -269,6 +270,37 @@ pub fn read(path: &Path, limit: u64, check: Check) -> Result<Zeroizing<Vec<u8>>,
         });
     }
     Ok(buf)
+}
+
+/// Replaces the file `path` leads to (a link stays a link) with `bytes`, atomically: a
+/// temporary file beside it with exactly `mode` (not cut by the umask), synced, renamed over
+/// it. On failure the temporary file is removed and the old file is as it was.
+pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let dir = real
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = real
+        .file_name()
+        .map_or("file".into(), |n| n.to_string_lossy());
+    let temp = dir.join(format!(".{name}.aws-auth-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&temp)
+        .and_then(|mut file| {
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, &real));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// `read`, as UTF-8 text.

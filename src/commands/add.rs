@@ -11,7 +11,7 @@ use crate::secrets::tty;
 use crate::settings::config::{self, ConfigError, Profiles};
 use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -385,48 +385,19 @@ impl Staged {
     }
 
     /// Writes the file: a temporary file beside it, synced, renamed over it.
-    fn commit(mut self) -> Result<(), Error> {
-        // A profiles.toml that is a link (into a dotfiles repository) stays one: the file it
-        // leads to is replaced, not the link.
-        if let Ok(real) = std::fs::canonicalize(&self.path) {
-            self.path = real;
-        }
-        let stored = |e: std::io::Error| {
+    /// Writes the file through `safe_file::replace` (a link stays a link, the mode kept).
+    fn commit(self) -> Result<(), Error> {
+        crate::safe_file::replace(&self.path, self.text.as_bytes(), self.mode).map_err(|e| {
             Error::Usage(format!(
                 "the keys are stored, but {} could not be written ({}); add the profile by hand",
                 self.path.display(),
                 e.kind()
             ))
-        };
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let file_name = self
-            .path
-            .file_name()
-            .map_or("profiles.toml".into(), |n| n.to_string_lossy());
-        let temp = dir.join(format!(".{file_name}.aws-auth-{}", std::process::id()));
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(self.mode)
-            .open(&temp)
-            .and_then(|mut file| {
-                file.write_all(self.text.as_bytes())?;
-                file.sync_all()
-            })
-            .and_then(|()| std::fs::rename(&temp, &self.path));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(stored(e));
-        }
-        Ok(())
+        })
     }
 }
 
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).

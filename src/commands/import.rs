@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::secrets::backend::{Unit, extract};
 use crate::settings::reference::Reference;
 use secrecy::{ExposeSecret, SecretString};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -181,9 +181,6 @@ fn read_back(stored: &add::Stored, found: &Found) -> Result<(), Error> {
 /// Rewrites `path` without the byte ranges `lines`, atomically (a temporary file beside it,
 /// synced, renamed over it), with the file's mode.
 fn remove_lines(path: &Path, text: &str, lines: &[std::ops::Range<usize>]) -> Result<(), Error> {
-    // A credentials file that is a link stays one: the file it leads to is replaced.
-    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    let path = real.as_path();
     let mut kept = Zeroizing::new(String::with_capacity(text.len()));
     let mut at = 0;
     for range in lines {
@@ -194,35 +191,13 @@ fn remove_lines(path: &Path, text: &str, lines: &[std::ops::Range<usize>]) -> Re
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o600);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or("credentials".into(), |n| n.to_string_lossy());
-    let temp = dir.join(format!(".{name}.aws-auth-{}", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&temp)
-        .and_then(|mut file| {
-            // The mode given to open is cut by the umask: set it exactly.
-            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-            file.write_all(kept.as_bytes())?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Error::Usage(format!(
+    crate::safe_file::replace(path, kept.as_bytes(), mode).map_err(|e| {
+        Error::Usage(format!(
             "the keys are stored and read back, but {} could not be rewritten ({}); remove its key lines yourself",
             path.display(),
             e.kind()
-        )));
-    }
-    Ok(())
+        ))
+    })
 }
 
 #[cfg(test)]
