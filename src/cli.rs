@@ -52,6 +52,10 @@ pub enum Command {
     /// backends (values never shown), the cache store, STS and the keys (GetCallerIdentity:
     /// no MFA code is used), the clock. Exits 0 only when every check passes.
     Doctor(DoctorArgs),
+    /// Replace a profile's access key: CreateAccessKey, store the new key where the profile
+    /// reads it (pass, gopass or the keyring), check it works, then DeleteAccessKey of the
+    /// old one. A failure at any step leaves a working key stored.
+    Rotate(RotateArgs),
     /// Print the shell code that completes aws-auth's flags, subcommands and profile names:
     /// source <(aws-auth completions bash)
     Completions {
@@ -130,6 +134,40 @@ pub struct ImportArgs {
         default_value_t = 30
     )]
     pub timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct RotateArgs {
+    /// The profile whose key is replaced.
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    pub profile: String,
+
+    /// The profiles file (default as for the main command).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// The current code of the profile's MFA device (IAM calls are made with an MFA
+    /// session); omit it to be asked, as for the main command.
+    #[arg(long, value_name = "CODE", value_parser = parse_secret)]
+    pub token_code: Option<SecretString>,
+
+    /// AWS region (only picks the partition: IAM is global).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Give up on one call to IAM, STS or a password manager after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
+
+    /// How long to keep checking that STS accepts the new key (IAM takes seconds to
+    /// propagate) before putting the old key back.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub verify_timeout: u64,
 }
 
 #[derive(clap::Args)]

@@ -35,6 +35,10 @@ pub enum Error {
     StdoutUnusable,
     #[error("{0}")]
     Lock(LockError),
+    /// A command of several steps (rotate) stopped part-way: the message says where
+    /// everything stands and what to do.
+    #[error("{0}")]
+    Stopped(String),
     #[error("session cache: {0}")]
     Cache(String),
     #[error("serve: {0}")]

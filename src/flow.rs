@@ -72,7 +72,7 @@ pub struct Asker {
 }
 
 /// The profile's `prompt`, else `AWS_AUTH_PROMPT`, else auto.
-fn prompt_choice(raw: Option<&RawProfile>, profile: &str) -> Result<Prompt, Error> {
+pub(crate) fn prompt_choice(raw: Option<&RawProfile>, profile: &str) -> Result<Prompt, Error> {
     let (text, from) = match raw.and_then(|r| r.prompt.clone()) {
         Some(text) => (text, format!("profile \"{profile}\", prompt")),
         None => match crate::env::var("AWS_AUTH_PROMPT") {
@@ -688,12 +688,18 @@ fn region_from(flow: &FlowArgs, env: impl Fn(&str) -> Option<String>) -> Result<
 
 /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
 pub(crate) fn endpoint_url() -> Result<Option<String>, Error> {
+    service_endpoint_url("AWS_ENDPOINT_URL_STS")
+}
+
+/// `service_var` (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`), else `AWS_ENDPOINT_URL`,
+/// unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`: what the AWS CLI and SDKs honour.
+pub(crate) fn service_endpoint_url(service_var: &str) -> Result<Option<String>, Error> {
     if crate::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return Ok(None);
     }
-    for name in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
+    for name in [service_var, "AWS_ENDPOINT_URL"] {
         if let Some(url) = crate::env::var(name) {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(Error::Usage(format!(

@@ -62,7 +62,8 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Man) => true,
         Some(cli::Command::Exec(_))
         | Some(cli::Command::Add(_))
-        | Some(cli::Command::Import(_)) => false,
+        | Some(cli::Command::Import(_))
+        | Some(cli::Command::Rotate(_)) => false,
     };
     if prints && started.stdout_unusable {
         say!("aws-auth: error: {}", error::Error::StdoutUnusable);
@@ -92,6 +93,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
         Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
+        Some(cli::Command::Rotate(args)) => commands::rotate::run(args).map(Outcome::Print),
         Some(cli::Command::Completions { shell }) => {
             commands::completions::completions(shell).map(Outcome::Print)
         }

@@ -17,6 +17,7 @@ mod memory;
 mod pass_gpg;
 mod profiles;
 mod quoting;
+mod rotate;
 mod serve;
 mod sessions;
 mod sts_requests;

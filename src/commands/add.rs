@@ -4,9 +4,8 @@
 use crate::cli::AddArgs;
 use crate::error::Error;
 use crate::passwd;
-use crate::secrets::backend::spec::{Fields, Specs, fill};
-use crate::secrets::backend::{FetchErrorKind, Unit, keyring};
-use crate::secrets::process::{self, RunError};
+use crate::secrets::backend::spec::Specs;
+use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
 use crate::secrets::tty;
 use crate::settings::config::{self, ConfigError, Profiles};
 use crate::settings::validate;
@@ -76,23 +75,21 @@ pub fn store(
         });
         (None, units.to_vec())
     } else {
+        let unit = Unit::Command {
+            backend: backend.to_owned(),
+            entry: entry.clone(),
+            field: None,
+        };
         let spec = specs
             .get(backend)
-            .filter(|s| s.write.is_some() && s.fields == Fields::Lines)
+            .filter(|_| write::writable(&unit, &specs))
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
                      in {backend} yourself and reference it in profiles.toml (see profiles.example.toml)"
                 ))
             })?;
-        (
-            Some(spec),
-            vec![Unit::Command {
-                backend: backend.to_owned(),
-                entry: entry.clone(),
-                field: None,
-            }],
-        )
+        (Some(spec), vec![unit])
     };
     if !args.force {
         let mut existing = Vec::new();
@@ -148,7 +145,7 @@ pub fn store(
                 "aws-auth: stored the keys in the {store_name} (service aws-auth, accounts {name}/access_key_id and {name}/secret_access_key)"
             );
         }
-        Some(spec) => {
+        Some(_) => {
             let mut text = Zeroizing::new(String::with_capacity(512));
             text.push_str(secret.expose_secret());
             text.push_str(&format!("\naws_access_key_id: {access_key_id}\n"));
@@ -157,32 +154,9 @@ pub fn store(
                     text.push_str(&format!("{key}: {value}\n"));
                 }
             }
-            let template = spec
-                .write
-                .as_ref()
-                .map(|w| w.args.clone())
-                .unwrap_or_default();
             let stored = format!("storing {backend}:{entry}");
-            let done = process::run(
-                &spec.program,
-                &fill(&template, &entry, ""),
-                Some(text.as_bytes()),
-                limit,
-            )
-            .map_err(|e| {
-                let kind = match e {
-                    RunError::NotInstalled { program } => FetchErrorKind::NotInstalled {
-                        program,
-                        install: spec.install.clone(),
-                    },
-                    RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
-                    other => FetchErrorKind::Failed(other.to_string()),
-                };
-                Error::Backend(stored.clone(), kind)
-            })?;
-            if done.code != Some(0) {
-                return Err(Error::Backend(stored, FetchErrorKind::Failed(done.stderr)));
-            }
+            write::store(&units[0], &SecretString::from(text.as_str()), &specs, limit)
+                .map_err(|kind| Error::Backend(stored, kind))?;
             crate::say!("aws-auth: stored the keys in {backend} entry {entry}");
         }
     }
@@ -401,7 +375,7 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).
-fn forget_sessions(name: &str) {
+pub(crate) fn forget_sessions(name: &str) {
     let Some(store) = crate::cache::open().store else {
         return;
     };

@@ -1,7 +1,7 @@
 //! The subcommands other than the credentials flow and its modes: `add` (store keys),
 //! `profiles` (list them), `cache` (status, list, clear),
 //! `doctor` (check a setup without using an MFA code), `completions` and `man`,
-//! `import` (keys out of ~/.aws/credentials).
+//! `import` (keys out of ~/.aws/credentials), `rotate` (a new access key).
 
 pub mod add;
 pub mod cache;
@@ -9,3 +9,4 @@ pub mod completions;
 pub mod doctor;
 pub mod import;
 pub mod profiles;
+pub mod rotate;

@@ -226,6 +226,32 @@ pub fn apply(
     Ok(resolved)
 }
 
+/// Where the profile's access key id and secret access key are read from (its own
+/// references, else its backend's default layout), as written: nothing is fetched. For
+/// `rotate`, which writes new keys to the same places.
+pub fn key_references(
+    name: &str,
+    raw: &RawProfile,
+    specs: &Specs,
+) -> Result<(Value, Value), ProfileError> {
+    let mut wanted = plan(name, raw, &FlowArgs::default(), specs)?;
+    let mut take = |field: &str| {
+        wanted
+            .iter()
+            .position(|w| w.field == field)
+            .map(|at| wanted.swap_remove(at).value)
+    };
+    match (take("access_key_id"), take("secret_access_key")) {
+        (Some(id), Some(secret)) => Ok((id, secret)),
+        // plan requires both; this is only for the types.
+        _ => Err(ProfileError::Field {
+            profile: name.to_owned(),
+            field: "access_key_id",
+            problem: "not set".into(),
+        }),
+    }
+}
+
 /// A variable the profile reads its secret key or MFA code (or TOTP seed) from with `env:`
 /// holds a secret: no child aws-auth starts from here on inherits it (a password manager,
 /// the gpg-agent it may leave running, a command under exec or serve). Variables of the

@@ -186,7 +186,7 @@ impl Sts for SdkSts {
 }
 
 /// Turns an SDK error into plain words, never including the raw HTTP response.
-pub(super) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(crate) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     error: SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
     timeout: Duration,
 ) -> StsErrorKind {

@@ -1,9 +1,11 @@
-//! What aws-auth asks of STS, and how STS can fail, in plain words. The trait is narrow so
-//! the flow can be tested without a server; `client` is the real implementation.
+//! What aws-auth asks of STS (and of IAM, for `rotate`), and how STS can fail, in plain
+//! words. The trait is narrow so the flow can be tested without a server; `client` is the
+//! real implementation.
 
 mod bounded;
 pub mod ca_bundle;
 pub mod client;
+pub mod iam;
 pub mod identity;
 
 use crate::credentials::{SessionCredentials, SourceCredentials};

@@ -52,6 +52,7 @@ pub fn split_nul(bytes: &[u8]) -> Vec<Vec<u8>> {
     fields
 }
 
+pub mod aws_proxy;
 pub mod desktop;
 pub mod fakes;
 pub mod pass_store;

@@ -5,6 +5,7 @@
 pub mod keyring;
 mod pass_gpg;
 pub mod spec;
+pub mod write;
 
 use crate::secrets::process::{self, RunError};
 use crate::secrets::totp::Totp;

@@ -1,0 +1,423 @@
+//! `aws-auth rotate` against moto's IAM and STS, with the keys in a real pass store: the old
+//! key gone from IAM, exactly one new key, the entry holding it with its other lines kept; a
+//! user at two keys refused with nothing changed; and a failure injected between each pair
+//! of steps (a proxy in front of moto answering one call with an AWS error, or a pass store
+//! that can no longer encrypt) leaving a working key stored.
+
+use crate::support::aws_proxy::{AwsProxy, Fault};
+use crate::support::profile_kit::{Kit, otpauth_line};
+use crate::support::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A user name no other test uses (moto is shared by the whole test process).
+fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The AWS CLI against moto, signed with `keys`, text output.
+fn aws(kit: &Kit, keys: (&str, &str), args: &[&str]) -> Run {
+    let mut cmd = kit.sandbox.command("aws");
+    cmd.env("AWS_ACCESS_KEY_ID", keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", keys.1)
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", kit.sandbox.path("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            kit.sandbox.path("no-credentials"),
+        )
+        .args(args)
+        .args(["--output", "text"]);
+    run(&mut cmd)
+}
+
+const ADMIN: (&str, &str) = ("AKIAAWSAUTHTESTADMIN", "admin-secret");
+
+/// An IAM user in moto with one access key: (user, key id, secret).
+fn user_with_key(kit: &Kit, prefix: &str) -> (String, String, String) {
+    let user = unique(prefix);
+    aws(kit, ADMIN, &["iam", "create-user", "--user-name", &user]).assert_success();
+    let (id, secret) = new_key(kit, &user);
+    (user, id, secret)
+}
+
+fn new_key(kit: &Kit, user: &str) -> (String, String) {
+    let run = aws(
+        kit,
+        ADMIN,
+        &[
+            "iam",
+            "create-access-key",
+            "--user-name",
+            user,
+            "--query",
+            "[AccessKey.AccessKeyId,AccessKey.SecretAccessKey]",
+        ],
+    );
+    run.assert_success();
+    let mut parts = run.stdout_str().split_whitespace();
+    (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+    )
+}
+
+/// The user's access key ids, sorted.
+fn keys_of(kit: &Kit, user: &str) -> Vec<String> {
+    let run = aws(
+        kit,
+        ADMIN,
+        &[
+            "iam",
+            "list-access-keys",
+            "--user-name",
+            user,
+            "--query",
+            "AccessKeyMetadata[].AccessKeyId",
+        ],
+    );
+    run.assert_success();
+    let mut keys: Vec<String> = run
+        .stdout_str()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Who moto says a key belongs to (an unknown key is moto's default user).
+fn caller_of(kit: &Kit, keys: (&str, &str)) -> String {
+    caller_arn(&aws(
+        kit,
+        keys,
+        &["sts", "get-caller-identity", "--query", "Arn"],
+    ))
+}
+
+fn user_arn(user: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:user/{user}")
+}
+
+/// A pass entry in the one-entry layout with lines rotate must keep.
+fn entry(secret: &str, id: &str) -> String {
+    format!(
+        "{secret}\naws_access_key_id: {id}\nmfa_serial: {SERIAL_NUMBER}\n{}\nnotes: the ops account, keep me\n",
+        otpauth_line()
+    )
+}
+
+/// A kit with a real pass store holding the user's key for profile `work`.
+fn kit_for(id: &str, secret: &str) -> Kit {
+    let kit = Kit::with_pass();
+    kit.pass_insert("aws-auth/work", &entry(secret, id));
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    kit
+}
+
+fn rotate(kit: &Kit, endpoint: &str, extra: &[&str]) -> Run {
+    let mut cmd = kit.aws_auth();
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .args(["rotate", "--profile", "work"])
+        .args(extra);
+    run_limited(&mut cmd, std::time::Duration::from_secs(90))
+}
+
+/// The entry's text as pass shows it.
+fn stored(kit: &Kit) -> String {
+    let run = kit.pass().show(&kit.sandbox, "aws-auth/work");
+    run.assert_success();
+    run.stdout_str().to_owned()
+}
+
+/// (id, secret) from an entry in the one-entry layout.
+fn keys_in(text: &str) -> (String, String) {
+    let secret = text.lines().next().unwrap().to_owned();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_access_key_id: "))
+        .unwrap()
+        .to_owned();
+    (id, secret)
+}
+
+#[test]
+fn the_old_key_is_replaced_by_exactly_one_new_key_that_the_entry_holds() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-ok");
+    let kit = kit_for(&old_id, &old_secret);
+    let run = rotate(&kit, &moto().url, &[]);
+    run.assert_success();
+    assert!(run.stdout.is_empty(), "{}", run.describe());
+    let after = stored(&kit);
+    let (new_id, new_secret) = keys_in(&after);
+    assert_ne!(new_id, old_id);
+    assert_eq!(
+        keys_of(&kit, &user),
+        std::slice::from_ref(&new_id),
+        "one key, the new one"
+    );
+    assert_eq!(
+        after,
+        entry(&new_secret, &new_id),
+        "every other line of the entry is kept"
+    );
+    assert_eq!(caller_of(&kit, (&new_id, &new_secret)), user_arn(&user));
+    assert_ne!(
+        caller_of(&kit, (&old_id, &old_secret)),
+        user_arn(&user),
+        "the old key no longer belongs to the user"
+    );
+    assert!(run.stderr.as_str().contains(&new_id), "{}", run.describe());
+    assert!(
+        !run.stderr.as_str().contains(&new_secret),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        !run.stderr.as_str().contains(&old_secret),
+        "{}",
+        run.describe()
+    );
+    // The profile works with the new key: the AWS CLI as credential_process.
+    let mut cmd = kit.sandbox.command("aws");
+    kit.env(&mut cmd);
+    let config = kit.sandbox.write(
+        "aws-config",
+        format!(
+            "[profile p]\ncredential_process = {} --profile work --format json --no-cache\nregion = us-east-1\n",
+            aws_auth_bin().display()
+        ),
+    );
+    cmd.env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_CONFIG_FILE", config)
+        .env("AWS_PROFILE", "p")
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ]);
+    let run = run_limited(&mut cmd, std::time::Duration::from_secs(60));
+    assert!(
+        caller_arn(&run).starts_with(&format!("arn:aws:sts::{ACCOUNT}:")),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn separate_keyring_items_are_each_rewritten() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-keyring");
+    let kit = Kit::new();
+    let bus = crate::support::secret_service::SecretService::start(&kit.sandbox);
+    let set = |account: &str, value: &str| bus.store(&kit.sandbox, "rot", account, value);
+    let get = |account: &str| bus.lookup(&kit.sandbox, "rot", account).unwrap();
+    set("id", &old_id);
+    set("secret", &old_secret);
+    kit.profiles(
+        "[profiles.work]\naccess_key_id = \"keyring:rot/id\"\nsecret_access_key = \"keyring:rot/secret\"\n",
+    );
+    let mut cmd = kit.aws_auth();
+    bus.env(&mut cmd);
+    cmd.env("AWS_ENDPOINT_URL", &moto().url)
+        .args(["rotate", "--profile", "work"]);
+    let run = run_limited(&mut cmd, std::time::Duration::from_secs(90));
+    run.assert_success();
+    let (new_id, new_secret) = (get("id"), get("secret"));
+    assert_eq!(keys_of(&kit, &user), std::slice::from_ref(&new_id));
+    assert_eq!(caller_of(&kit, (&new_id, &new_secret)), user_arn(&user));
+}
+
+#[test]
+fn a_user_at_two_keys_is_refused_with_nothing_changed() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-two");
+    let (other_id, _) = new_key(&probe, &user);
+    let kit = kit_for(&old_id, &old_secret);
+    let before = stored(&kit);
+    let run = rotate(&kit, &moto().url, &[]);
+    run.assert_failure(1);
+    assert!(run.stdout.is_empty());
+    let err = run.stderr.as_str();
+    assert!(err.contains("already has two access keys"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "aws iam delete-access-key --user-name {user} --access-key-id {other_id}"
+        )),
+        "{err}"
+    );
+    let mut both = vec![old_id, other_id];
+    both.sort();
+    assert_eq!(keys_of(&kit, &user), both);
+    assert_eq!(stored(&kit), before);
+}
+
+/// Fails one step through the proxy; the stored key must still work afterwards.
+fn with_fault(
+    prefix: &str,
+    fault: impl FnOnce(&str) -> Fault,
+) -> (Kit, Run, String, String, String) {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, prefix);
+    let kit = kit_for(&old_id, &old_secret);
+    let proxy = AwsProxy::start(moto().port, vec![fault(&old_id)]);
+    let run = rotate(&kit, &proxy.url(), &["--verify-timeout", "1"]);
+    (kit, run, user, old_id, old_secret)
+}
+
+/// The key the entry holds is the user's and works.
+fn stored_key_works(kit: &Kit, user: &str) -> (String, String) {
+    let (id, secret) = keys_in(&stored(kit));
+    assert_eq!(caller_of(kit, (&id, &secret)), user_arn(user));
+    (id, secret)
+}
+
+#[test]
+fn a_refused_create_changes_nothing() {
+    let (kit, run, user, old_id, old_secret) = with_fault("rot-create", |_| {
+        Fault::always("CreateAccessKey", 409, "LimitExceeded")
+    });
+    run.assert_failure(1);
+    assert!(
+        run.stderr.as_str().contains("nothing was changed"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(stored(&kit), entry(&old_secret, &old_id));
+    assert_eq!(keys_of(&kit, &user), [old_id]);
+    stored_key_works(&kit, &user);
+}
+
+#[test]
+fn a_refused_list_changes_nothing() {
+    let (kit, run, user, old_id, old_secret) = with_fault("rot-list", |_| {
+        Fault::always("ListAccessKeys", 403, "AccessDenied")
+    });
+    run.assert_failure(1);
+    let err = run.stderr.as_str();
+    assert!(
+        err.contains("AccessDenied") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(stored(&kit), entry(&old_secret, &old_id));
+    assert_eq!(keys_of(&kit, &user), [old_id]);
+}
+
+#[test]
+fn a_new_key_sts_never_accepts_is_deleted_and_the_old_one_put_back() {
+    let (kit, run, user, old_id, old_secret) = with_fault("rot-verify", |old| Fault {
+        unless_signed_by: Some(old.to_owned()),
+        ..Fault::always("GetCallerIdentity", 403, "InvalidClientTokenId")
+    });
+    run.assert_failure(1);
+    let err = run.stderr.as_str();
+    assert!(err.contains("did not accept the new key"), "{err}");
+    assert!(err.contains("is back in"), "{err}");
+    assert_eq!(
+        stored(&kit),
+        entry(&old_secret, &old_id),
+        "the entry is as it was, byte for byte"
+    );
+    assert_eq!(keys_of(&kit, &user), [old_id]);
+    stored_key_works(&kit, &user);
+}
+
+#[test]
+fn the_new_key_is_checked_again_while_iam_propagates() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-propagate");
+    let kit = kit_for(&old_id, &old_secret);
+    let proxy = AwsProxy::start(
+        moto().port,
+        vec![Fault {
+            unless_signed_by: Some(old_id.clone()),
+            times: 2,
+            ..Fault::always("GetCallerIdentity", 403, "InvalidClientTokenId")
+        }],
+    );
+    let run = rotate(&kit, &proxy.url(), &["--verify-timeout", "20"]);
+    run.assert_success();
+    let (new_id, _) = stored_key_works(&kit, &user);
+    assert_eq!(keys_of(&kit, &user), [new_id]);
+    let checks = proxy
+        .actions()
+        .iter()
+        .filter(|a| *a == "GetCallerIdentity")
+        .count();
+    assert_eq!(
+        checks,
+        4,
+        "one for the old key, three for the new: {:?}",
+        proxy.actions()
+    );
+}
+
+#[test]
+fn a_refused_delete_of_the_old_key_leaves_the_new_one_stored_and_says_so() {
+    let (kit, run, user, old_id, _) = with_fault("rot-delete", |_| {
+        Fault::always("DeleteAccessKey", 403, "AccessDenied")
+    });
+    run.assert_failure(1);
+    let (new_id, _) = stored_key_works(&kit, &user);
+    let err = run.stderr.as_str();
+    assert!(
+        err.contains(&format!("the new key {new_id} is stored")) && err.contains("works"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "aws iam delete-access-key --user-name {user} --access-key-id {old_id}"
+        )),
+        "{err}"
+    );
+    let mut both = vec![old_id, new_id];
+    both.sort();
+    assert_eq!(keys_of(&kit, &user), both);
+}
+
+#[test]
+fn a_store_that_cannot_take_the_new_key_leaves_the_old_one_and_iam_as_they_were() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-store");
+    let kit = kit_for(&old_id, &old_secret);
+    // pass can still decrypt the entry, but no longer encrypt one: a recipient with no key.
+    std::fs::write(
+        kit.pass().store_dir().join(".gpg-id"),
+        "nobody-at-all@example.invalid\n",
+    )
+    .unwrap();
+    let run = rotate(&kit, &moto().url, &[]);
+    run.assert_failure(1);
+    let err = run.stderr.as_str();
+    assert!(err.contains("could not be written"), "{err}");
+    assert!(err.contains("was deleted from IAM again"), "{err}");
+    assert_eq!(stored(&kit), entry(&old_secret, &old_id));
+    assert_eq!(keys_of(&kit, &user), [old_id]);
+    stored_key_works(&kit, &user);
+}
+
+#[test]
+fn backends_rotate_cannot_write_are_refused_before_any_call() {
+    let kit = Kit::new();
+    kit.profiles(
+        "[profiles.work]\naccess_key_id = \"lpass:aws#id\"\nsecret_access_key = \"lpass:aws#secret\"\n",
+    );
+    let run = rotate(&kit, &kit.sts.url(), &[]);
+    run.assert_failure(2);
+    let err = run.stderr.as_str();
+    assert!(
+        err.contains("lpass:aws#id") && err.contains("only to pass, gopass"),
+        "{err}"
+    );
+    assert_eq!(kit.sts.request_count(), 0);
+    assert!(kit.fakes.calls_of("lpass").is_empty(), "nothing read");
+}
