@@ -56,6 +56,10 @@ pub enum Command {
     /// reads it (pass, gopass or the keyring), check it works, then DeleteAccessKey of the
     /// old one. A failure at any step leaves a working key stored.
     Rotate(RotateArgs),
+    /// Open the AWS console signed in with the profile's role (or, without a role, a
+    /// federation token): the sign-in URL goes to the browser through a one-shot loopback
+    /// redirect, never on a command line; --print prints it instead.
+    Login(LoginArgs),
     /// Print the shell code that completes aws-auth's flags, subcommands and profile names:
     /// source <(aws-auth completions bash)
     Completions {
@@ -134,6 +138,24 @@ pub struct ImportArgs {
         default_value_t = 30
     )]
     pub timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub target: Target,
+
+    #[command(flatten)]
+    pub flow: FlowArgs,
+
+    /// Print the sign-in URL on stdout instead of opening a browser (it is a credential:
+    /// anyone with it is signed in until it expires).
+    #[arg(long)]
+    pub print: bool,
+
+    /// The console page to land on (default: the console home, in the region if one is set).
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
 }
 
 #[derive(clap::Args)]

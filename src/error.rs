@@ -39,6 +39,8 @@ pub enum Error {
     /// everything stands and what to do.
     #[error("{0}")]
     Stopped(String),
+    #[error("console sign-in: {0}")]
+    Signin(String),
     #[error("session cache: {0}")]
     Cache(String),
     #[error("serve: {0}")]

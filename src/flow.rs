@@ -267,6 +267,70 @@ impl Flow {
     }
 }
 
+impl Flow {
+    /// Credentials the console's federation endpoint accepts: a role's, as `obtain` gives
+    /// them (cache included), else a federation token from the source keys (never cached:
+    /// the cache files these flags' credentials as GetSessionToken's).
+    pub fn console(&self) -> Result<Issued, Error> {
+        let role_given = self.flags.role_arn.is_some()
+            || matches!(&self.source, Source::Profile(p) if p.raw.role_arn.is_some());
+        if role_given {
+            return self.obtain();
+        }
+        // The role may still be a line of the profile's entry.
+        let mut flow = self.flags.clone();
+        let source = match &self.source {
+            Source::Profile(p) => {
+                profile::apply(
+                    &p.name,
+                    &p.raw,
+                    &mut flow,
+                    &p.specs,
+                    p.home.as_deref(),
+                    self.limit(),
+                )?
+                .source
+            }
+            Source::Env(keys) => keys.clone(),
+        };
+        if flow.role_arn.is_some() {
+            return self.obtain();
+        }
+        if source.session_token.is_some() {
+            return Err(Error::Usage(
+                "without a role, the console session comes from GetFederationToken, which needs long-term keys,                  not a session token: give a role (--role-arn or the profile's role_arn)"
+                    .into(),
+            ));
+        }
+        check(&flow, false)?;
+        crate::say!(
+            "aws-auth: no role: signing in as a federated user of GetFederationToken, which carries no MFA, so a              policy that requires MFA will deny it; set a role (--role-arn or role_arn) to sign in through it"
+        );
+        let sts = SdkSts::new(
+            Endpoint {
+                region: region(&flow)?,
+                url: self.endpoint_url.clone(),
+                timeout: self.limit(),
+            },
+            http_client()?,
+        );
+        let name = crate::sts::federation::federated_name(&match &flow.role_session_name {
+            Some(name) => name.clone(),
+            None => session_name::fallback(crate::env::var, session_name::account_name),
+        });
+        let credentials = sts.federation_token(
+            &source,
+            &name,
+            flow.session_duration_seconds
+                .unwrap_or(DEFAULT_SESSION_DURATION),
+        )?;
+        Ok(Issued {
+            credentials,
+            region: flow.region,
+        })
+    }
+}
+
 impl Provider for Flow {
     fn obtain(&self) -> Result<Issued, Error> {
         Flow::obtain(self)

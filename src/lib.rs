@@ -64,6 +64,7 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Add(_))
         | Some(cli::Command::Import(_))
         | Some(cli::Command::Rotate(_)) => false,
+        Some(cli::Command::Login(args)) => args.print,
     };
     if prints && started.stdout_unusable {
         say!("aws-auth: error: {}", error::Error::StdoutUnusable);
@@ -94,6 +95,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
         Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
         Some(cli::Command::Rotate(args)) => commands::rotate::run(args).map(Outcome::Print),
+        Some(cli::Command::Login(args)) => commands::login::run(args).map(Outcome::Print),
         Some(cli::Command::Completions { shell }) => {
             commands::completions::completions(shell).map(Outcome::Print)
         }

@@ -13,6 +13,7 @@ mod hardening;
 mod hostile_sts;
 mod import;
 mod keyring;
+mod login;
 mod memory;
 mod pass_gpg;
 mod profiles;

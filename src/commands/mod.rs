@@ -1,12 +1,14 @@
 //! The subcommands other than the credentials flow and its modes: `add` (store keys),
 //! `profiles` (list them), `cache` (status, list, clear),
 //! `doctor` (check a setup without using an MFA code), `completions` and `man`,
-//! `import` (keys out of ~/.aws/credentials), `rotate` (a new access key).
+//! `import` (keys out of ~/.aws/credentials), `rotate` (a new access key), `login` (the
+//! console).
 
 pub mod add;
 pub mod cache;
 pub mod completions;
 pub mod doctor;
 pub mod import;
+pub mod login;
 pub mod profiles;
 pub mod rotate;

@@ -1,6 +1,9 @@
 //! How credentials leave: rendered for a shell or as credential_process JSON, handed to a
-//! command by `exec`, or served to SDKs by `serve`.
+//! command by `exec`, served to SDKs by `serve`, or traded for a console sign-in URL
+//! (`signin`) that `browser` opens.
 
+pub mod browser;
 pub mod exec;
 pub mod render;
 pub mod serve;
+pub mod signin;

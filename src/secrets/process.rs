@@ -552,6 +552,32 @@ pub fn spawn(
     command_with(program, args, env).spawn()
 }
 
+/// Starts `program args` in a group of its own with stdin, stdout and stderr on /dev/null
+/// (the browser opener of `login`: nothing it prints may reach our stdout), and without
+/// the variables children never get. The caller polls it; it may outlive aws-auth.
+pub fn spawn_quiet(program: &str, args: &[String]) -> Result<std::process::Child, RunError> {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    remove_secrets(&mut command);
+    command.spawn().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            RunError::NotInstalled {
+                program: program.to_owned(),
+            }
+        } else {
+            RunError::Io {
+                program: program.to_owned(),
+                reason: e.kind().to_string(),
+            }
+        }
+    })
+}
+
 /// stderr for a message: lossy UTF-8, control characters as spaces, one paragraph, bounded.
 fn clean(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);

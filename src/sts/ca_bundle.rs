@@ -16,16 +16,7 @@ const MAX_SIZE: u64 = 8 * 1024 * 1024;
 
 /// A client trusting the bundle at `path`, or why the bundle cannot be used.
 pub fn client(path: &Path) -> Result<SharedHttpClient, String> {
-    // The bundle decides whom STS answers are trusted from: a regular file that only the
-    // user or root can have written, of bounded size (no FIFO, no /dev/zero).
-    let pem = crate::safe_file::read(path, MAX_SIZE, crate::safe_file::Check::Owner)
-        .map_err(|e| e.to_string())?;
-    let pem = pem.to_vec();
-    check(&pem).map_err(|problem| format!("{}: {problem}", path.display()))?;
-    let context = TlsContext::builder()
-        .with_trust_store(TrustStore::default().with_pem_certificate(pem))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let context = context(path)?;
     Ok(
         Builder::new().build_with_connector_fn(move |settings, components| {
             let mut connector = ConnectorBuilder::default()
@@ -39,6 +30,20 @@ pub fn client(path: &Path) -> Result<SharedHttpClient, String> {
             connector.build()
         }),
     )
+}
+
+/// The system's roots plus the bundle at `path`, checked.
+pub fn context(path: &Path) -> Result<TlsContext, String> {
+    // The bundle decides whom STS answers are trusted from: a regular file that only the
+    // user or root can have written, of bounded size (no FIFO, no /dev/zero).
+    let pem = crate::safe_file::read(path, MAX_SIZE, crate::safe_file::Check::Owner)
+        .map_err(|e| e.to_string())?;
+    let pem = pem.to_vec();
+    check(&pem).map_err(|problem| format!("{}: {problem}", path.display()))?;
+    TlsContext::builder()
+        .with_trust_store(TrustStore::default().with_pem_certificate(pem))
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// Every PEM certificate parses and is a usable trust anchor; there is at least one.

@@ -5,6 +5,7 @@
 mod bounded;
 pub mod ca_bundle;
 pub mod client;
+pub mod federation;
 pub mod iam;
 pub mod identity;
 

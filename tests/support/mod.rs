@@ -55,6 +55,7 @@ pub fn split_nul(bytes: &[u8]) -> Vec<Vec<u8>> {
 pub mod aws_proxy;
 pub mod desktop;
 pub mod fakes;
+pub mod federation;
 pub mod pass_store;
 pub mod profile_kit;
 pub mod secret_service;

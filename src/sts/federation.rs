@@ -1,0 +1,81 @@
+//! GetFederationToken, for `aws-auth login` without a role: the console accepts only role
+//! credentials or these. It takes long-term keys, carries no MFA, and is given an allow-all
+//! session policy, so the session has exactly the IAM user's own permissions (a session
+//! without a policy would have none).
+
+use crate::credentials::{SessionCredentials, SourceCredentials};
+use crate::sts::client::{SdkSts, classify};
+use crate::sts::{StsError, StsErrorKind};
+use secrecy::SecretString;
+use zeroize::Zeroize;
+
+/// The session policy: intersected with the user's policies, it grants what they grant.
+const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// GetFederationToken's limit on the federated user's name.
+pub const MAX_NAME: usize = 32;
+
+impl SdkSts {
+    /// A federated session of `name` for `duration_seconds` (900 to 129600), from long-term
+    /// keys. Retried on throttling and 5xx: no code is sent.
+    pub fn federation_token(
+        &self,
+        source: &SourceCredentials,
+        name: &str,
+        duration_seconds: u64,
+    ) -> Result<SessionCredentials, StsError> {
+        let fail = |kind| StsError {
+            operation: "GetFederationToken",
+            role_arn: None,
+            serial_number: None,
+            endpoint: self.shown_endpoint(),
+            kind,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                fail(StsErrorKind::Network(format!(
+                    "cannot start the I/O runtime: {e}"
+                )))
+            })?;
+        let client = self.client(source, true);
+        let limit = self.timeout() + std::time::Duration::from_secs(1);
+        let sent = runtime.block_on(async {
+            tokio::time::timeout(
+                limit,
+                client
+                    .get_federation_token()
+                    .name(name)
+                    .duration_seconds(i32::try_from(duration_seconds).unwrap_or(i32::MAX))
+                    .policy(ALLOW_ALL)
+                    .send(),
+            )
+            .await
+        });
+        let output = match sent {
+            Ok(Ok(output)) => output,
+            Ok(Err(e)) => return Err(fail(classify(e, self.timeout()))),
+            Err(_) => return Err(fail(StsErrorKind::Timeout(self.timeout()))),
+        };
+        let mut raw = output
+            .credentials
+            .ok_or_else(|| fail(StsErrorKind::NoCredentials))?;
+        let creds = SessionCredentials {
+            access_key_id: std::mem::take(&mut raw.access_key_id),
+            secret_access_key: SecretString::from(raw.secret_access_key.as_str()),
+            session_token: SecretString::from(raw.session_token.as_str()),
+            expiration: raw.expiration,
+        };
+        raw.secret_access_key.zeroize();
+        raw.session_token.zeroize();
+        Ok(creds)
+    }
+}
+
+/// A federated user's name from a session name: at most 32 characters (the session name
+/// is already made of the allowed characters).
+pub fn federated_name(session_name: &str) -> String {
+    session_name.chars().take(MAX_NAME).collect()
+}
