@@ -85,20 +85,25 @@ pub enum CompletionShell {
 /// COMPLETE could be set for another program).
 pub const COMPLETE_VAR: &str = "AWS_AUTH_COMPLETE";
 
-/// Profile names from profiles.toml that start with what was typed (nothing on any error:
-/// a completion never prints one).
+/// Profile names from profiles.toml and the AWS config file that start with what was typed
+/// (a file that cannot be read adds nothing: a completion never prints an error).
 fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
     let home = crate::passwd::home_dir();
     let path = crate::settings::config::path(None, home.as_deref());
-    let Ok(profiles) = crate::settings::config::Profiles::load(&path) else {
-        return Vec::new();
-    };
-    profiles
-        .profiles
-        .keys()
+    let mut names: Vec<String> = crate::settings::config::Profiles::load(&path)
+        .map(|p| p.profiles.into_keys().collect())
+        .unwrap_or_default();
+    let aws = crate::settings::aws_config::path(home.as_deref());
+    if let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(&aws) {
+        names.extend(aws.profiles.into_keys());
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
         .filter(|name| name.starts_with(current))
         .map(clap_complete::engine::CompletionCandidate::new)
         .collect()

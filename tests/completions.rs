@@ -1,13 +1,18 @@
 //! Completions loaded in real bash, zsh and fish complete profile names from profiles.toml
-//! (by calling back into aws-auth); the man page renders with `man -l`.
+//! and ~/.aws/config (by calling back into aws-auth); the man page renders with `man -l`.
 
 use crate::support::*;
 
+/// profiles.toml's work and ops, and ~/.aws/config's work-eu (and work again, listed once).
 fn sandbox() -> Sandbox {
     let sandbox = Sandbox::new();
     sandbox.write(
         "home/.config/aws-auth/profiles.toml",
-        "[profiles.work]\n[profiles.work-eu]\n[profiles.ops]\n",
+        "[profiles.work]\n[profiles.ops]\n",
+    );
+    sandbox.write(
+        "home/.aws/config",
+        "[profile work-eu]\nsource_profile = work\nregion = eu-west-1\n[profile work]\nregion = eu-west-2\n",
     );
     sandbox
 }
