@@ -95,9 +95,15 @@ pub fn rotate(
             delete_command(user, &other.id)
         )));
     }
-    let new = aws
-        .create_key(user)
-        .map_err(|e| stopped(format!("{e}; {unchanged}")))?;
+    let new = aws.create_key(user).map_err(|e| match e.kind {
+        // No answer: IAM may have made the key all the same.
+        crate::sts::StsErrorKind::Timeout(_) | crate::sts::StsErrorKind::Network(_) => stopped(format!(
+            "{e}; the stored key {old_id} is still the one in use, but IAM may have made a new key whose secret is \
+             lost: check with `aws iam list-access-keys --user-name {user}` and delete any key but {old_id} with {}",
+            delete_command(user, "ID")
+        )),
+        _ => stopped(format!("{e}; {unchanged}")),
+    })?;
     let new_id = new.access_key_id.clone();
     // Takes the new key out of IAM again after a failure before it was in use.
     let undo_create = |why: String, stored_state: &str| -> Error {
@@ -750,6 +756,49 @@ mod tests {
             );
             assert_eq!(*script.stored.borrow(), OLD);
         }
+    }
+
+    #[test]
+    fn a_create_without_an_answer_says_a_key_may_exist() {
+        struct Lost(Script);
+        impl Aws for Lost {
+            fn list_keys(&self, user: &str) -> Result<Vec<AccessKey>, IamError> {
+                self.0.list_keys(user)
+            }
+            fn create_key(&self, _: &str) -> Result<NewKey, IamError> {
+                Err(IamError {
+                    operation: "CreateAccessKey",
+                    user: "alice".into(),
+                    endpoint: "e".into(),
+                    kind: crate::sts::StsErrorKind::Timeout(Duration::from_secs(30)),
+                })
+            }
+            fn delete_key(&self, user: &str, id: &str) -> Result<(), IamError> {
+                self.0.delete_key(user, id)
+            }
+            fn caller_arn(&self, keys: &SourceCredentials) -> Result<String, String> {
+                self.0.caller_arn(keys)
+            }
+        }
+        let lost = Lost(one_key());
+        *lost.0.stored.borrow_mut() = OLD.into();
+        let error = rotate(
+            "alice",
+            USER_ARN,
+            &old(),
+            &lost,
+            &lost.0,
+            Duration::ZERO,
+            &|_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("may have made a new key"), "{error}");
+        assert!(
+            error.contains("aws iam list-access-keys --user-name alice"),
+            "{error}"
+        );
+        assert!(!error.contains("nothing was changed"), "{error}");
     }
 
     #[test]

@@ -128,7 +128,7 @@ impl SdkIam {
             .region(Region::new(endpoint.region.clone()))
             .credentials_provider(keys)
             .interceptor(super::bounded::BoundedResponse)
-            // No call here carries an MFA code: throttling and 5xx are retried.
+            // Listing and deleting are idempotent: throttling and 5xx are retried.
             .retry_config(RetryConfig::standard().with_max_attempts(3))
             .timeout_config(
                 TimeoutConfig::builder()
@@ -216,10 +216,18 @@ impl SdkIam {
     }
 
     pub fn create_key(&self, user: &str) -> Result<NewKey, IamError> {
+        // Not idempotent: a retry after an answer that was lost would make a second key.
         let output = self.block_on(
             "CreateAccessKey",
             user,
-            self.client.create_access_key().user_name(user).send(),
+            self.client
+                .create_access_key()
+                .user_name(user)
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::new().retry_config(RetryConfig::disabled()),
+                )
+                .send(),
         )?;
         let Some(mut key) = output.access_key else {
             return Err(self.error("CreateAccessKey", user, StsErrorKind::NoCredentials));
