@@ -237,6 +237,42 @@ fn separate_keyring_items_are_each_rewritten() {
     assert_eq!(caller_of(&kit, (&new_id, &new_secret)), user_arn(&user));
 }
 
+/// gopass (the fake, which follows gopasspw's CLI) with the profile's own references: the
+/// key id on a line of another name, a note line kept.
+#[test]
+fn a_gopass_entry_is_rewritten_in_place() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-gopass");
+    let kit = Kit::new();
+    let text = |secret: &str, id: &str| format!("{secret}\nnote: ops\nkey: {id}\n");
+    kit.fakes
+        .gopass_entry("aws/ops", &text(&old_secret, &old_id));
+    kit.profiles(
+        "[profiles.work]\naccess_key_id = \"gopass:aws/ops#key\"\nsecret_access_key = \"gopass:aws/ops\"\n",
+    );
+    let run = rotate(&kit, &moto().url, &[]);
+    run.assert_success();
+    let after = kit.fakes.gopass_entry_text("aws/ops").unwrap();
+    let new_secret = after.lines().next().unwrap().to_owned();
+    let new_id = after
+        .lines()
+        .nth(2)
+        .unwrap()
+        .strip_prefix("key: ")
+        .unwrap()
+        .to_owned();
+    assert_eq!(after, text(&new_secret, &new_id));
+    assert_eq!(keys_of(&kit, &user), std::slice::from_ref(&new_id));
+    assert_eq!(caller_of(&kit, (&new_id, &new_secret)), user_arn(&user));
+    // The entry went to gopass on stdin: no argv holds a secret.
+    let argv = kit.fakes.log();
+    assert!(
+        !argv.contains(&new_secret) && !argv.contains(&old_secret),
+        "{argv}"
+    );
+    assert!(argv.contains("gopass\tinsert\t-f\taws/ops"), "{argv}");
+}
+
 #[test]
 fn a_user_at_two_keys_is_refused_with_nothing_changed() {
     let probe = Kit::new();
@@ -359,6 +395,37 @@ fn the_new_key_is_checked_again_while_iam_propagates() {
         "one for the old key, three for the new: {:?}",
         proxy.actions()
     );
+    // The profile has an MFA device: IAM is called with an MFA session, made right after
+    // the user is known, and the old key goes last.
+    let calls = proxy.calls();
+    let order: Vec<&str> = calls.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "GetCallerIdentity",
+            "GetSessionToken",
+            "ListAccessKeys",
+            "CreateAccessKey",
+            "GetCallerIdentity",
+            "GetCallerIdentity",
+            "GetCallerIdentity",
+            "DeleteAccessKey"
+        ]
+    );
+    for (action, key) in &calls {
+        let key = key.as_deref().unwrap_or_default();
+        match action.as_str() {
+            "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey" => {
+                // moto's sessions have fixed example keys: not the old key is what shows.
+                assert!(
+                    !key.is_empty() && key != old_id,
+                    "{action} signed by {key}, not by the MFA session"
+                )
+            }
+            "GetSessionToken" => assert_eq!(key, old_id),
+            _ => {}
+        }
+    }
 }
 
 #[test]

@@ -69,6 +69,11 @@ impl AwsProxy {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// (Action, signing key id) of every request so far, in order.
+    pub fn calls(&self) -> Vec<(String, Option<String>)> {
+        self.shared.seen.lock().unwrap().clone()
+    }
+
     /// The actions requested so far, in order.
     pub fn actions(&self) -> Vec<String> {
         let seen = self.shared.seen.lock().unwrap();
