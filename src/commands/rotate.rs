@@ -129,11 +129,16 @@ pub fn rotate(
                 &format!("{place} still holds the old key {old_id}, which still works"),
             ));
         }
-        // Part of the new key is stored: the new key must stay, and the old one too.
-        return Err(stopped(format!(
-            "{why}, and only part of it is there: the old key {old_id} and the new key {new_id} are both active in \
-             IAM; store the new key by hand, or run `aws-auth rotate` again once {place} works"
-        )));
+        // The id's item is written first: what can be left is the new id beside the old
+        // secret. The new secret is kept nowhere, so the new key goes and the old id must
+        // come back (it is no secret; the old secret is still stored).
+        return Err(undo_create(
+            format!("{why}, and what was there before could not all be put back"),
+            &format!(
+                "{place} may hold the new key id {new_id} beside the old secret key: put {old_id} back as the \
+                 profile's access key id (the old key is still active in IAM)"
+            ),
+        ));
     }
     let restore_old = |why: String| -> Error {
         match store.write(old_id, &old.secret_access_key) {
@@ -838,15 +843,20 @@ mod tests {
     }
 
     #[test]
-    fn a_half_written_key_keeps_both_keys_in_iam() {
+    fn a_half_written_key_says_which_id_to_put_back_and_the_new_key_goes() {
         let script = Script {
             write_fails: Some(false),
             ..one_key()
         };
         let (result, log, _) = run(&script, Duration::from_secs(10));
         let error = result.unwrap_err();
-        assert!(error.contains("both active"), "{error}");
-        assert!(!log.iter().any(|l| l.starts_with("delete")), "{log:?}");
+        assert!(error.contains(&format!("put {OLD} back")), "{error}");
+        assert!(
+            error.contains(&format!("the new key {NEW} was deleted from IAM again")),
+            "{error}"
+        );
+        assert_eq!(log.last().unwrap(), &format!("delete {NEW}"));
+        assert!(!log.contains(&format!("delete {OLD}")));
     }
 
     #[test]
