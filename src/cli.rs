@@ -377,6 +377,11 @@ pub struct FlowArgs {
         default_value_t = 900
     )]
     pub min_ttl: u64,
+
+    /// Not a flag: the roles a profile's `source_profile` chain (~/.aws/config) assumes
+    /// before the profile's own, from the keys on.
+    #[arg(skip)]
+    pub via_roles: Vec<crate::settings::config::ViaRole>,
 }
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {

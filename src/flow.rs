@@ -407,6 +407,11 @@ fn credentials_key(flags: &FlowArgs, source: &Source, endpoint_url: Option<&str>
                 .field("role_session_name", raw.role_session_name.as_deref())
                 .field("external_id", raw.external_id.as_deref())
                 .field("region", raw.region.as_deref());
+            for via in &raw.via_roles {
+                key.field("via role", Some(&via.role_arn))
+                    .field("via external_id", via.external_id.as_deref())
+                    .field("via role_session_name", via.role_session_name.as_deref());
+            }
         }
         Source::Env(keys) => {
             key.field("env access_key_id", Some(&keys.access_key_id))
@@ -501,29 +506,78 @@ pub fn run_with(
         })
         .map(Derived::from);
     };
-    let assume = |mfa| Call::AssumeRole {
+    let session_name = |name: &Option<String>| match name {
+        Some(name) => name.clone(),
+        None => session_name::fallback(crate::env::var, session_name::account_name),
+    };
+    let own = |mfa| Call::AssumeRole {
         role_arn: role_arn.clone(),
-        session_name: match &flow.role_session_name {
-            Some(name) => name.clone(),
-            None => session_name::fallback(crate::env::var, session_name::account_name),
-        },
+        session_name: session_name(&flow.role_session_name),
         duration_seconds: flow.role_duration_seconds,
         external_id: flow.external_id.clone(),
         mfa,
     };
+    let Some((first, rest)) = flow.via_roles.split_first() else {
+        return first_role(flow, source, code, sts, chain, own);
+    };
+    // Role chaining: the first role from the keys (with the MFA code, or from the MFA
+    // session), each next one from the one before, the profile's own role last; STS caps
+    // every chained session at an hour.
+    let hop = |via: &crate::settings::config::ViaRole| {
+        let via = via.clone();
+        move |mfa| Call::AssumeRole {
+            role_arn: via.role_arn.clone(),
+            session_name: session_name(&via.role_session_name),
+            duration_seconds: None,
+            external_id: via.external_id.clone(),
+            mfa,
+        }
+    };
+    let Derived {
+        mut credentials,
+        mfa_session,
+    } = first_role(flow, source, code, sts, chain, hop(first))?;
+    for via in rest {
+        credentials = sts.call(&from_session(credentials), &hop(via)(None))?;
+    }
+    Ok(Derived {
+        credentials: sts.call(&from_session(credentials), &own(None))?,
+        mfa_session,
+    })
+}
+
+/// Session credentials as the source of the next call.
+fn from_session(session: SessionCredentials) -> SourceCredentials {
+    SourceCredentials {
+        access_key_id: session.access_key_id,
+        secret_access_key: session.secret_access_key,
+        session_token: Some(session.session_token),
+    }
+}
+
+/// The first role assumed from the source keys: from the cached MFA session when the role
+/// session is short enough, else one AssumeRole carrying the code.
+fn first_role(
+    flow: &FlowArgs,
+    source: &SourceCredentials,
+    code: CodeSource,
+    sts: &dyn Sts,
+    chain: SessionChain,
+    assume: impl Fn(Option<Mfa>) -> Call,
+) -> Result<Derived, Error> {
+    let first_duration = if flow.via_roles.is_empty() {
+        flow.role_duration_seconds
+    } else {
+        None
+    };
     match (chain.cache, &flow.serial_number) {
         (Some(cache), Some(serial))
             if source.session_token.is_none()
-                && flow.role_duration_seconds.unwrap_or(CHAINED_ROLE_MAX) <= CHAINED_ROLE_MAX =>
+                && first_duration.unwrap_or(CHAINED_ROLE_MAX) <= CHAINED_ROLE_MAX =>
         {
             let (key, session) = mfa_session(cache, &chain, sts, source, serial, code)?;
-            let from_session = SourceCredentials {
-                access_key_id: session.access_key_id,
-                secret_access_key: session.secret_access_key,
-                session_token: Some(session.session_token),
-            };
             Ok(Derived {
-                credentials: sts.call(&from_session, &assume(None))?,
+                credentials: sts.call(&from_session(session), &assume(None))?,
                 mfa_session: Some(key),
             })
         }
@@ -717,6 +771,16 @@ fn check_combination(flow: &FlowArgs, source_is_temporary: bool) -> Result<(), E
                     .into(),
             ));
         }
+    }
+    if let (Some(seconds), Some(first)) = (flow.role_duration_seconds, flow.via_roles.first())
+        && seconds > CHAINED_ROLE_MAX
+    {
+        return Err(Error::Usage(format!(
+            "a role duration of {seconds} s is too long for role chaining: the role is assumed through {} \
+             (profile {}), and STS limits chained role sessions to {CHAINED_ROLE_MAX} s; set duration_seconds to at \
+             most {CHAINED_ROLE_MAX}",
+            first.role_arn, first.profile
+        )));
     }
     if let Some(seconds) = flow.role_duration_seconds
         && source_is_temporary
@@ -966,6 +1030,166 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    fn chained_flow(duration: Option<u64>) -> FlowArgs {
+        FlowArgs {
+            via_roles: vec![
+                crate::settings::config::ViaRole {
+                    profile: "jump".into(),
+                    role_arn: "arn:aws:iam::1:role/jump".into(),
+                    external_id: Some("jump-ext".into()),
+                    role_session_name: Some("jumper".into()),
+                },
+                crate::settings::config::ViaRole {
+                    profile: "middle".into(),
+                    role_arn: "arn:aws:iam::2:role/middle".into(),
+                    external_id: None,
+                    role_session_name: Some("mid".into()),
+                },
+            ],
+            ..role_flow(duration)
+        }
+    }
+
+    /// (operation, signed by, code, role, session name, external id, duration) of each call.
+    #[allow(clippy::type_complexity)]
+    fn hops(
+        sts: &Recording,
+    ) -> Vec<(
+        &'static str,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<u64>,
+    )> {
+        sts.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s.operation,
+                    s.signed_by.clone(),
+                    s.token_code.clone(),
+                    s.role_arn.clone(),
+                    s.session_name.clone(),
+                    s.external_id.clone(),
+                    s.duration,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_chain_of_roles_is_assumed_in_turn_with_the_code_on_the_first() {
+        let sts = Recording::default();
+        let creds = run_with(
+            &chained_flow(Some(1800)),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap();
+        assert_eq!(creds.credentials.access_key_id, "ASIA3");
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            hops(&sts),
+            [
+                (
+                    "AssumeRole",
+                    "AKIASOURCE0000000001".into(),
+                    s("123456"),
+                    s("arn:aws:iam::1:role/jump"),
+                    s("jumper"),
+                    s("jump-ext"),
+                    None
+                ),
+                (
+                    "AssumeRole",
+                    "ASIA1".into(),
+                    None,
+                    s("arn:aws:iam::2:role/middle"),
+                    s("mid"),
+                    None,
+                    None
+                ),
+                (
+                    "AssumeRole",
+                    "ASIA2".into(),
+                    None,
+                    s("arn:aws:iam::123456789012:role/admin"),
+                    s("alice"),
+                    None,
+                    Some(1800)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chain_of_roles_starts_from_the_cached_mfa_session() {
+        let sts = Recording::default();
+        let cache = memory_cache();
+        let creds = run_with(
+            &chained_flow(None),
+            &long_term(),
+            code(),
+            &sts,
+            chain(&cache),
+        )
+        .unwrap();
+        assert_eq!(creds.credentials.access_key_id, "ASIA4");
+        assert!(creds.mfa_session.is_some());
+        let signed: Vec<(&str, String, Option<String>)> =
+            hops(&sts).into_iter().map(|c| (c.0, c.1, c.2)).collect();
+        assert_eq!(
+            signed,
+            [
+                (
+                    "GetSessionToken",
+                    "AKIASOURCE0000000001".into(),
+                    Some("123456".into())
+                ),
+                ("AssumeRole", "ASIA1".into(), None),
+                ("AssumeRole", "ASIA2".into(), None),
+                ("AssumeRole", "ASIA3".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chained_role_longer_than_an_hour_is_refused_before_any_call() {
+        let sts = Recording::default();
+        let err = run_with(
+            &chained_flow(Some(3601)),
+            &long_term(),
+            code(),
+            &sts,
+            SessionChain::none(),
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(
+            text.contains("role chaining") && text.contains("profile jump"),
+            "{text}"
+        );
+        assert!(hops(&sts).is_empty());
+        // An hour exactly is fine.
+        assert!(
+            run_with(
+                &chained_flow(Some(3600)),
+                &long_term(),
+                code(),
+                &Recording::default(),
+                SessionChain::none()
+            )
+            .is_ok()
+        );
     }
 
     #[test]

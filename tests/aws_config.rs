@@ -189,3 +189,122 @@ fn an_unsafe_config_file_breaks_only_the_profiles_that_need_it() {
         out.describe()
     );
 }
+
+/// Role chaining: base's keys (profiles.toml), jump's role, then target's. aws-auth and the
+/// real AWS CLI, reading the same file, end up as the same role session at moto.
+#[test]
+fn a_chain_of_roles_is_assumed_in_turn_as_the_aws_cli_does() {
+    let kit = Kit::new();
+    kit.fakes.gopass_entry(
+        "aws-auth/base",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    kit.profiles("[profiles.base]\nbackend = \"gopass\"\n");
+    let config = kit.sandbox.write(
+        "home/.aws/config",
+        format!(
+            "[profile base]\ncredential_process = {} --profile base --format json --no-cache\n\
+             [profile jump]\nrole_arn = arn:aws:iam::123456789012:role/jump\nsource_profile = base\n\
+             role_session_name = jumper\n\
+             [profile target]\nrole_arn = arn:aws:iam::123456789012:role/target\nsource_profile = jump\n\
+             role_session_name = chain-target\nregion = eu-west-1\n",
+            aws_auth_bin().display()
+        ),
+    );
+    let target = assumed_role_arn("target", "chain-target");
+    // aws-auth, then the AWS CLI with what it printed.
+    let mut cmd = kit.sandbox.shell(
+        "bash",
+        "eval \"$(aws-auth --profile target)\" && aws sts get-caller-identity --query Arn --output text",
+    );
+    kit.fakes.apply(&mut cmd);
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", kit.sandbox.path("none"))
+        .env("AWS_ENDPOINT_URL", &moto().url);
+    let out = run(&mut cmd);
+    assert_eq!(caller_arn(&out), target, "{}", out.describe());
+    assert!(out.stderr.is_empty(), "{}", out.describe());
+    // The AWS CLI alone, through the same chain (base's keys from aws-auth's credential_process).
+    let mut aws = kit.sandbox.command("aws");
+    kit.fakes.apply(&mut aws);
+    aws.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", kit.sandbox.path("none"))
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "target",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ]);
+    let cli = run(&mut aws);
+    assert_eq!(caller_arn(&cli), target, "{}", cli.describe());
+}
+
+/// The chain's roles, each with its own settings, against the recording STS: the MFA code
+/// goes with the first role, from the source keys; each next role is signed by the one
+/// before; a duration over an hour is refused before any call.
+#[test]
+fn each_role_of_a_chain_is_sent_with_its_own_settings() {
+    let kit = kit();
+    kit.sandbox.write(
+        "home/.aws/config",
+        "[profile jump]\nrole_arn = arn:aws:iam::123456789012:role/jump\nsource_profile = base\n\
+         mfa_serial = arn:aws:iam::123456789012:mfa/alice\nexternal_id = jump-ext\nrole_session_name = jumper\n\
+         [profile target]\nrole_arn = arn:aws:iam::123456789012:role/target\nsource_profile = jump\n\
+         role_session_name = tgt\n\
+         [profile long]\nrole_arn = arn:aws:iam::123456789012:role/target\nsource_profile = jump\n\
+         duration_seconds = 7200\n",
+    );
+    let mut cmd = kit.profile("target", &["--token-code", TOKEN_CODE]);
+    with_config(&kit, &mut cmd);
+    let out = run(&mut cmd);
+    out.assert_success();
+    let requests = kit.sts.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    let field = |i: usize, name: &str| form_field(&requests[i], name);
+    assert_eq!(
+        field(0, "RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/jump")
+    );
+    assert_eq!(field(0, "ExternalId").as_deref(), Some("jump-ext"));
+    assert_eq!(field(0, "RoleSessionName").as_deref(), Some("jumper"));
+    assert_eq!(field(0, "TokenCode").as_deref(), Some(TOKEN_CODE));
+    assert_eq!(
+        signing_key_id(&requests[0]).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
+    assert_eq!(
+        field(1, "RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/target")
+    );
+    assert_eq!(field(1, "RoleSessionName").as_deref(), Some("tgt"));
+    assert_eq!(field(1, "ExternalId"), None);
+    assert_eq!(field(1, "TokenCode"), None);
+    assert_eq!(
+        signing_key_id(&requests[1]).as_deref(),
+        Some(FakeCredentials::plain().access_key_id.as_str()),
+        "signed by the first role's session"
+    );
+
+    let mut list = kit.aws_auth();
+    list.arg("profiles");
+    with_config(&kit, &mut list);
+    let listing = run(&mut list);
+    assert!(
+        listing.stdout_str().contains(
+            "arn:aws:iam::123456789012:role/jump -> arn:aws:iam::123456789012:role/target"
+        ),
+        "{}",
+        listing.describe()
+    );
+
+    let mut cmd = kit.profile("long", &["--token-code", TOKEN_CODE]);
+    with_config(&kit, &mut cmd);
+    let out = run(&mut cmd);
+    assert_clear_error(&out, 2, &["role chaining", "profile jump", "3600"]);
+    assert_eq!(kit.sts.request_count(), 2, "nothing more was sent");
+}

@@ -102,6 +102,12 @@ fn backend(raw: &RawProfile) -> String {
 
 fn role(raw: &RawProfile) -> String {
     match (&raw.role_arn, &raw.backend) {
+        // A chain: every role in the order it is assumed.
+        (Some(role), _) if !raw.via_roles.is_empty() => {
+            let mut shown: Vec<&str> = raw.via_roles.iter().map(|v| v.role_arn.as_str()).collect();
+            shown.push(role);
+            shown.join(" -> ")
+        }
         (Some(role), _) => role.clone(),
         (None, Some(_)) => "(from the backend entry, if any)".to_owned(),
         (None, None) => "-".to_owned(),

@@ -3,11 +3,13 @@
 //! settings (`role_arn`, `mfa_serial`, `region`, `duration_seconds`, `role_session_name`,
 //! `external_id`) over the keys of the profile its `source_profile` chain ends in, which
 //! profiles.toml must define (keys always come from a password manager, never from
-//! ~/.aws/credentials). A name in both files merges field by field, profiles.toml winning.
+//! ~/.aws/credentials). The roles of the chain's other profiles are assumed in turn before
+//! the profile's own (role chaining, as the AWS CLI does). A name in both files merges field
+//! by field, profiles.toml winning.
 //! Read only when a profile is asked for; never for a cache-less listing of profiles.toml.
 
 use crate::safe_file::{self, FileError};
-use crate::settings::config::{ConfigError, Profiles, RawProfile};
+use crate::settings::config::{ConfigError, Profiles, RawProfile, ViaRole};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_runtime::env_config::section::EnvConfigSections;
 use std::collections::BTreeMap;
@@ -166,6 +168,23 @@ pub fn resolve(
     let has_keys = |raw: &RawProfile| {
         raw.backend.is_some() || raw.access_key_id.is_some() || raw.secret_access_key.is_some()
     };
+    // The roles of the chain's other profiles, nearest first: each is assumed in turn
+    // (role chaining), as the AWS CLI does.
+    let mut chained: Vec<ViaRole> = Vec::new();
+    // The MFA device of the nearest profile of the chain that names one: the code goes with
+    // the first call from the keys, whichever profile's role that is.
+    let mut chain_mfa: Option<String> = None;
+    let via = |profile: &str,
+               role: &Option<String>,
+               external_id: &Option<String>,
+               session: &Option<String>| {
+        role.as_ref().map(|role_arn| ViaRole {
+            profile: profile.to_owned(),
+            role_arn: role_arn.clone(),
+            external_id: external_id.clone(),
+            role_session_name: session.clone(),
+        })
+    };
     let (keys_from, base) = match own.filter(|raw| has_keys(raw)) {
         Some(raw) => (name.to_owned(), raw.clone()),
         None => {
@@ -186,23 +205,32 @@ pub fn resolve(
                 }
                 chain.push(next.clone());
                 if let Some(raw) = toml.profiles.get(&next).filter(|raw| has_keys(raw)) {
-                    if raw.role_arn.is_some() && section.role_arn.is_some() {
-                        return Err(bad(format!(
-                            "profile {name} assumes {} from profile {next}, which assumes a role of its own: a \
-                             chain of two roles is not supported (give {name} the source profile's keys instead)",
-                            section.role_arn.as_deref().unwrap_or_default()
-                        )));
-                    }
+                    let section = aws.profiles.get(&next);
+                    let pick = |toml: &Option<String>, aws: Option<&Option<String>>| {
+                        toml.clone().or_else(|| aws.cloned().flatten())
+                    };
+                    chained.extend(via(
+                        &next,
+                        &pick(&raw.role_arn, section.map(|s| &s.role_arn)),
+                        &pick(&raw.external_id, section.map(|s| &s.external_id)),
+                        &pick(
+                            &raw.role_session_name,
+                            section.map(|s| &s.role_session_name),
+                        ),
+                    ));
                     break (next, raw.clone());
                 }
                 match aws.profiles.get(&next) {
-                    Some(p) if p.role_arn.is_some() && section.role_arn.is_some() => {
-                        return Err(bad(format!(
-                            "profile {name}'s source_profile {next} assumes a role of its own: a chain of two \
-                             roles is not supported"
-                        )));
+                    Some(p) => {
+                        chained.extend(via(
+                            &next,
+                            &p.role_arn,
+                            &p.external_id,
+                            &p.role_session_name,
+                        ));
+                        chain_mfa = chain_mfa.or(p.mfa_serial.clone());
+                        current = p;
                     }
-                    Some(p) => current = p,
                     None => {
                         return Err(bad(format!(
                             "profile {name}: source_profile {next} is in neither profiles.toml nor {}",
@@ -217,16 +245,41 @@ pub fn resolve(
     // The requested profile's own settings in profiles.toml win over the config file's.
     let mine = own.cloned().unwrap_or_default();
     let pick = |toml: &Option<String>, aws: &Option<String>| toml.clone().or_else(|| aws.clone());
-    raw.role_arn = pick(&mine.role_arn, &section.role_arn).or(if keys_from == name {
-        raw.role_arn.clone()
-    } else {
-        None
-    });
-    raw.mfa_serial = pick(&mine.mfa_serial, &section.mfa_serial).or(raw.mfa_serial.clone());
+    raw.mfa_serial = pick(&mine.mfa_serial, &section.mfa_serial)
+        .or(chain_mfa)
+        .or(raw.mfa_serial.clone());
     raw.region = pick(&mine.region, &section.region).or(raw.region.clone());
-    raw.role_session_name =
-        pick(&mine.role_session_name, &section.role_session_name).or(raw.role_session_name.clone());
-    raw.external_id = pick(&mine.external_id, &section.external_id).or(raw.external_id.clone());
+    match pick(&mine.role_arn, &section.role_arn) {
+        // The profile's own role, reached through the chain's roles (if any).
+        Some(role_arn) => {
+            raw.role_arn = Some(role_arn);
+            raw.role_session_name = pick(&mine.role_session_name, &section.role_session_name).or(
+                if chained.is_empty() {
+                    raw.role_session_name.clone()
+                } else {
+                    None
+                },
+            );
+            raw.external_id = pick(&mine.external_id, &section.external_id);
+        }
+        // No role of its own: the nearest role of the chain is the profile's role.
+        None if !chained.is_empty() => {
+            let nearest = chained.remove(0);
+            raw.role_arn = Some(nearest.role_arn);
+            raw.role_session_name = pick(&mine.role_session_name, &section.role_session_name)
+                .or(nearest.role_session_name);
+            raw.external_id = nearest.external_id;
+        }
+        None => {
+            raw.role_arn = None;
+            raw.role_session_name = pick(&mine.role_session_name, &section.role_session_name)
+                .or(raw.role_session_name.clone());
+            raw.external_id =
+                pick(&mine.external_id, &section.external_id).or(raw.external_id.clone());
+        }
+    }
+    chained.reverse();
+    raw.via_roles = chained;
     raw.prompt = mine.prompt.or(raw.prompt);
     raw.mfa_code = mine.mfa_code.or(raw.mfa_code);
     raw.role_duration_seconds = match (mine.role_duration_seconds, &section.duration_seconds) {
@@ -358,12 +411,78 @@ mod tests {
     }
 
     #[test]
-    fn two_roles_in_a_chain_are_refused() {
-        let t =
-            toml("[profiles.base]\nbackend = \"pass\"\nrole_arn = \"arn:aws:iam::1:role/base\"\n");
-        let a = aws(CONFIG);
-        let err = resolve("prod", &t, Some(&a)).unwrap_err().to_string();
-        assert!(err.contains("chain of two roles"), "{err}");
+    fn the_roles_of_a_chain_are_assumed_in_turn_from_the_keys_on() {
+        let t = toml(
+            "[profiles.base]\nbackend = \"pass\"\nrole_arn = \"arn:aws:iam::1:role/base\"\nexternal_id = \"base-ext\"\n",
+        );
+        let config = format!(
+            "{CONFIG}[profile jump]\nrole_arn = arn:aws:iam::1:role/jump\nsource_profile = base\n\
+             role_session_name = jumper\nexternal_id = jump-ext\n\
+             [profile target]\nrole_arn = arn:aws:iam::2:role/target\nsource_profile = jump\n\
+             [profile via-jump]\nsource_profile = jump\nregion = eu-north-1\n"
+        );
+        let a = aws(&config);
+        // prod's role over base's own.
+        let r = resolve("prod", &t, Some(&a)).unwrap();
+        assert_eq!(
+            r.raw.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/prod")
+        );
+        assert_eq!(r.raw.external_id.as_deref(), Some("ext-1"));
+        assert_eq!(
+            r.raw.via_roles,
+            [ViaRole {
+                profile: "base".into(),
+                role_arn: "arn:aws:iam::1:role/base".into(),
+                external_id: Some("base-ext".into()),
+                role_session_name: None,
+            }]
+        );
+        // Three roles: base's, jump's, then target's own; each hop keeps its own settings,
+        // and the last role takes none of theirs.
+        let r = resolve("target", &t, Some(&a)).unwrap();
+        assert_eq!(r.keys_from, "base");
+        assert_eq!(
+            r.raw.role_arn.as_deref(),
+            Some("arn:aws:iam::2:role/target")
+        );
+        assert_eq!(r.raw.external_id, None);
+        assert_eq!(r.raw.role_session_name, None);
+        let hops: Vec<(&str, &str, Option<&str>)> = r
+            .raw
+            .via_roles
+            .iter()
+            .map(|v| {
+                (
+                    v.profile.as_str(),
+                    v.role_arn.as_str(),
+                    v.external_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            hops,
+            [
+                ("base", "arn:aws:iam::1:role/base", Some("base-ext")),
+                ("jump", "arn:aws:iam::1:role/jump", Some("jump-ext")),
+            ]
+        );
+        assert_eq!(
+            r.raw.via_roles[1].role_session_name.as_deref(),
+            Some("jumper")
+        );
+        // A profile without a role of its own takes the nearest role of its chain.
+        let r = resolve("via-jump", &t, Some(&a)).unwrap();
+        assert_eq!(r.raw.role_arn.as_deref(), Some("arn:aws:iam::1:role/jump"));
+        assert_eq!(r.raw.role_session_name.as_deref(), Some("jumper"));
+        assert_eq!(r.raw.external_id.as_deref(), Some("jump-ext"));
+        assert_eq!(r.raw.region.as_deref(), Some("eu-north-1"));
+        assert_eq!(r.raw.via_roles.len(), 1);
+        assert_eq!(r.raw.via_roles[0].profile, "base");
+        // base itself: its own role, no chain.
+        let r = resolve("base", &t, Some(&a)).unwrap();
+        assert!(r.raw.via_roles.is_empty());
+        assert_eq!(r.raw.role_arn.as_deref(), Some("arn:aws:iam::1:role/base"));
     }
 
     #[test]

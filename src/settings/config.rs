@@ -33,6 +33,21 @@ pub struct RawProfile {
     /// `source_profile` chain.
     #[serde(skip)]
     pub keys_from: Option<String>,
+    /// Not in the file: the roles the AWS config file's `source_profile` chain assumes
+    /// before this profile's own, in order from the keys on (role chaining).
+    #[serde(skip)]
+    pub via_roles: Vec<ViaRole>,
+}
+
+/// A role assumed on the way to a profile's own: that of a profile of its `source_profile`
+/// chain, with the settings of that profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViaRole {
+    /// The profile whose role it is, for messages.
+    pub profile: String,
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub role_session_name: Option<String>,
 }
 
 impl std::fmt::Debug for RawProfile {
@@ -52,6 +67,7 @@ impl std::fmt::Debug for RawProfile {
             .field("region", &self.region)
             .field("prompt", &self.prompt)
             .field("keys_from", &self.keys_from)
+            .field("via_roles", &self.via_roles)
             .finish()
     }
 }

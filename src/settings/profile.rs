@@ -196,6 +196,7 @@ pub fn apply(
     limit: Duration,
 ) -> Result<Resolved, ProfileError> {
     scrub_env_references(raw);
+    let role_flag = flow.role_arn.is_some();
     let mut wanted = plan(name, raw, flow, specs)?;
     let deferred = wanted
         .iter()
@@ -203,6 +204,26 @@ pub fn apply(
         .map(|at| wanted.remove(at));
     let (values, totp) = fetch(&wanted, specs, home, limit, name)?;
     let mut resolved = fill(name, raw, flow, &wanted, values, totp)?;
+    // The chain's roles lead to the profile's own role; a --role-arn replaces that role and
+    // is assumed from the keys, as for any profile.
+    if !role_flag {
+        for via in &raw.via_roles {
+            let field_err =
+                |field: &'static str, e: validate::ValidationError| ProfileError::Field {
+                    profile: name.to_owned(),
+                    field,
+                    problem: format!("{} (of profile {}, on the way)", e.problem, via.profile),
+                };
+            validate::role_arn(&via.role_arn).map_err(|e| field_err("role_arn", e))?;
+            if let Some(id) = &via.external_id {
+                validate::external_id(id).map_err(|e| field_err("external_id", e))?;
+            }
+            if let Some(session) = &via.role_session_name {
+                validate::session_name(session).map_err(|e| field_err("role_session_name", e))?;
+            }
+        }
+        flow.via_roles = raw.via_roles.clone();
+    }
     if let Some(wanted) = deferred {
         // As for a fetched code: useless without a device; set explicitly, a mistake.
         if flow.serial_number.is_none() {
