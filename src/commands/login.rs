@@ -57,7 +57,7 @@ pub fn run(args: LoginArgs) -> Result<Zeroizing<String>, Error> {
     }
     browser::open(&url, browser::WAIT).map_err(Error::Signin)?;
     crate::say!(
-        "aws-auth: the console is open in your browser (the session lasts until {})",
+        "aws-auth: the console is open in your browser, signed in with credentials valid until {}",
         crate::credentials::format_expiration(&issued.credentials.expiration)
     );
     Ok(Zeroizing::new(String::new()))
