@@ -173,7 +173,13 @@ fn the_old_key_is_replaced_by_exactly_one_new_key_that_the_entry_holds() {
         user_arn(&user),
         "the old key no longer belongs to the user"
     );
-    assert!(run.stderr.as_str().contains(&new_id), "{}", run.describe());
+    assert!(
+        run.stderr.contains(&format!(
+            "{new_id} of IAM user {user} is stored in pass:aws-auth/work and works"
+        )),
+        "{}",
+        run.describe()
+    );
     assert!(
         !run.stderr.as_str().contains(&new_secret),
         "{}",
@@ -270,7 +276,15 @@ fn a_gopass_entry_is_rewritten_in_place() {
         !argv.contains(&new_secret) && !argv.contains(&old_secret),
         "{argv}"
     );
-    assert!(argv.contains("gopass\tinsert\t-f\taws/ops"), "{argv}");
+    let inserts: Vec<&str> = argv
+        .lines()
+        .filter(|l| l.starts_with("gopass\tinsert"))
+        .collect();
+    assert_eq!(
+        inserts,
+        ["gopass\tinsert\t-f\taws/ops"],
+        "one write of the one entry"
+    );
 }
 
 #[test]
@@ -467,6 +481,10 @@ fn a_store_that_cannot_take_the_new_key_leaves_the_old_one_and_iam_as_they_were(
     let err = run.stderr.as_str();
     assert!(err.contains("could not be written"), "{err}");
     assert!(err.contains("was deleted from IAM again"), "{err}");
+    assert!(
+        err.contains(&format!("still holds the old key {old_id}")),
+        "pass changed nothing, so nothing needed putting back: {err}"
+    );
     assert_eq!(stored(&kit), entry(&old_secret, &old_id));
     assert_eq!(keys_of(&kit, &user), [old_id]);
     stored_key_works(&kit, &user);
@@ -487,4 +505,94 @@ fn backends_rotate_cannot_write_are_refused_before_any_call() {
     );
     assert_eq!(kit.sts.request_count(), 0);
     assert!(kit.fakes.calls_of("lpass").is_empty(), "nothing read");
+}
+
+/// What rotate refuses before it changes anything, each with its own message and exit 2:
+/// a wait out of range, both keys in one keyring item, and a key that is not an IAM user's (moto answers an unknown key as its default `sts` user).
+#[test]
+fn what_cannot_be_rotated_is_refused_before_any_change() {
+    let kit = kit_for(SOURCE_ACCESS_KEY_ID, SOURCE_SECRET_ACCESS_KEY);
+    let before = stored(&kit);
+    for wait in ["0", "301"] {
+        let run = rotate(&kit, &kit.sts.url(), &["--verify-timeout", wait]);
+        run.assert_failure(2);
+        assert!(
+            run.stderr.contains("--verify-timeout") && run.stderr.contains("out of range"),
+            "{}",
+            run.describe()
+        );
+    }
+    assert_eq!(kit.sts.request_count(), 0);
+
+    // SOURCE_ACCESS_KEY_ID is no IAM user's key at moto.
+    let run = rotate(&kit, &moto().url, &[]);
+    run.assert_failure(2);
+    assert!(
+        run.stderr.contains("not to an IAM user"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(stored(&kit), before);
+
+    let kit = Kit::new();
+    kit.profiles(
+        "[profiles.work]\naccess_key_id = \"keyring:rot/both\"\nsecret_access_key = \"keyring:rot/both\"\n",
+    );
+    let run = rotate(&kit, &kit.sts.url(), &[]);
+    run.assert_failure(2);
+    assert!(
+        run.stderr.contains("one keyring item"),
+        "{}",
+        run.describe()
+    );
+}
+
+/// The flags reach STS: `--region` signs for that region, `--token-code` goes with the
+/// 15-minute MFA session, from the old key. STS refusing the session changes nothing.
+#[test]
+fn the_region_and_the_code_flags_reach_sts_and_a_refused_session_changes_nothing() {
+    let kit = Kit::with_pass();
+    let text = format!(
+        "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"
+    );
+    kit.pass_insert("aws-auth/work", &text);
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let sts = HostileSts::start(vec![
+        Reply::CallerIdentity {
+            date: "Tue, 01 Dec 2026 19:30:00 GMT".into(),
+        },
+        Reply::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        ),
+    ]);
+    let run = rotate(
+        &kit,
+        &sts.url(),
+        &["--region", "eu-west-3", "--token-code", TOKEN_CODE],
+    );
+    run.assert_failure(1);
+    let requests = sts.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(requests[0].action(), Some("GetCallerIdentity"));
+    let session = &requests[1];
+    assert_eq!(session.action(), Some("GetSessionToken"));
+    let field = |name| crate::support::sts_form::form_field(session, name);
+    assert_eq!(field("TokenCode").as_deref(), Some(TOKEN_CODE));
+    assert_eq!(field("SerialNumber").as_deref(), Some(SERIAL_NUMBER));
+    assert_eq!(field("DurationSeconds").as_deref(), Some("900"));
+    for request in &requests {
+        let auth = request
+            .headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        assert!(
+            auth.contains(&format!("Credential={SOURCE_ACCESS_KEY_ID}/"))
+                && auth.contains("/eu-west-3/sts/aws4_request"),
+            "{auth}"
+        );
+    }
+    assert!(run.stderr.contains("GetSessionToken"), "{}", run.describe());
+    assert_eq!(stored(&kit), text, "nothing changed");
 }

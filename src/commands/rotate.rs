@@ -286,28 +286,18 @@ impl KeyStore for BackendKeys {
                     secret.expose_secret()
                 }
             };
-            let (old, new) = match &unit {
-                Unit::Keyring { .. } => {
-                    let old = match self.fetch(&unit) {
-                        Ok(old) => old,
-                        Err(e) => return Err(fail(e, written)),
-                    };
-                    (old, SecretString::from(value(fields[0].1)))
-                }
-                _ => {
-                    let old = match self.fetch(&unit) {
-                        Ok(old) => old,
-                        Err(e) => return Err(fail(e, written)),
-                    };
-                    let replacements: Vec<(Option<&str>, &str)> = fields
-                        .iter()
-                        .map(|(reference, is_id)| (field_of(reference), value(*is_id)))
-                        .collect();
-                    match write::replace_fields(old.expose_secret(), &replacements) {
-                        Ok(text) => (old, SecretString::from(text.as_str())),
-                        Err(kind) => return Err(fail(format!("{unit}: {kind}"), written)),
-                    }
-                }
+            let old = match self.fetch(&unit) {
+                Ok(old) => old,
+                Err(e) => return Err(fail(e, written)),
+            };
+            // A keyring item is one value: its line 1 (`None`) is all of it.
+            let replacements: Vec<(Option<&str>, &str)> = fields
+                .iter()
+                .map(|(reference, is_id)| (field_of(reference), value(*is_id)))
+                .collect();
+            let new = match write::replace_fields(old.expose_secret(), &replacements) {
+                Ok(text) => SecretString::from(text.as_str()),
+                Err(kind) => return Err(fail(format!("{unit}: {kind}"), written)),
             };
             if let Err(kind) = write::store(&unit, &new, &self.specs, self.limit) {
                 // A failed write may still have replaced the entry: try the old text too.
@@ -429,18 +419,13 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         )));
     }
     let mut flow = FlowArgs {
-        timeout: args.timeout,
         region: args.region.clone(),
         token_code: args.token_code.clone(),
         ..FlowArgs::default()
     };
     let resolved = profile::apply(name, &found.raw, &mut flow, &specs, home.as_deref(), limit)?;
+    // A profile's keys are long-term: no profile field holds a session token.
     let old = resolved.source;
-    if old.session_token.is_some() {
-        return Err(Error::Usage(format!(
-            "profile \"{name}\" holds temporary credentials (a session token), not a long-term key: nothing to rotate"
-        )));
-    }
     let region = flow::region(&flow)?;
     let http_client = flow::http_client()?;
     let sts = SdkSts::new(
@@ -477,7 +462,6 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
             let session_flow = FlowArgs {
                 serial_number: Some(serial.clone()),
                 session_duration_seconds: Some(SESSION_SECONDS),
-                timeout: args.timeout,
                 ..FlowArgs::default()
             };
             let session =
@@ -510,10 +494,10 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         &std::thread::sleep,
     )?;
     crate::say!("aws-auth: rotated profile \"{name}\": {done}");
+    // The profile's sessions, and those filed under the profile whose keys these are (the
+    // same one, unless it is a profile of the AWS config file: then a second no-op).
     crate::commands::add::forget_sessions(name);
-    if found.keys_from != name {
-        crate::commands::add::forget_sessions(&found.keys_from);
-    }
+    crate::commands::add::forget_sessions(&found.keys_from);
     Ok(Zeroizing::new(String::new()))
 }
 
@@ -559,6 +543,10 @@ mod tests {
         write_fails: Option<bool>,
         restore_fails: bool,
         read_gives: Option<&'static str>,
+        /// The secret the store gives back, when not the one written.
+        read_secret: Option<&'static str>,
+        /// Whom GetCallerIdentity says the new key belongs to, when not the user.
+        verify_as: Option<&'static str>,
         log: RefCell<Vec<String>>,
         /// The key id the store holds.
         stored: RefCell<String>,
@@ -616,7 +604,7 @@ mod tests {
             if attempts <= self.unverified {
                 return Err("InvalidClientTokenId".into());
             }
-            Ok(USER_ARN.into())
+            Ok(self.verify_as.unwrap_or(USER_ARN).into())
         }
     }
 
@@ -649,11 +637,11 @@ mod tests {
                 .read_gives
                 .map(str::to_owned)
                 .unwrap_or_else(|| self.stored.borrow().clone());
-            let secret = if id == NEW {
+            let secret = self.read_secret.unwrap_or(if id == NEW {
                 "new-secret"
             } else {
                 "old-secret"
-            };
+            });
             Ok((id, SecretString::from(secret)))
         }
     }
@@ -725,6 +713,10 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("nothing was changed"), "{error}");
+        assert!(
+            error.contains(&format!("({OLD} Active, AKIAOTHEROTHEROTHER0 Active)")),
+            "both keys listed: {error}"
+        );
         assert_eq!(log, ["list"]);
     }
 
@@ -902,6 +894,34 @@ mod tests {
         assert!(result.unwrap_err().contains("other keys"));
         assert!(!log.iter().any(|l| l.starts_with("verify")), "{log:?}");
         assert_eq!(*script.stored.borrow(), OLD);
+    }
+
+    #[test]
+    fn a_read_back_with_only_the_secret_wrong_puts_the_old_key_back_too() {
+        let script = Script {
+            read_secret: Some("truncated"),
+            ..one_key()
+        };
+        let (result, log, _) = run(&script, Duration::from_secs(10));
+        assert!(result.unwrap_err().contains("other keys"));
+        assert!(!log.iter().any(|l| l.starts_with("verify")), "{log:?}");
+        assert_eq!(log.last().unwrap(), &format!("delete {NEW}"));
+    }
+
+    #[test]
+    fn a_new_key_of_someone_else_is_not_taken_for_the_user_s() {
+        let script = Script {
+            verify_as: Some("arn:aws:iam::123456789012:user/mallory"),
+            ..one_key()
+        };
+        let (result, log, _) = run(&script, Duration::from_secs(10));
+        let error = result.unwrap_err();
+        assert!(
+            error.contains("belongs to arn:aws:iam::123456789012:user/mallory"),
+            "{error}"
+        );
+        assert_eq!(*script.stored.borrow(), OLD);
+        assert!(!log.contains(&format!("delete {OLD}")), "{log:?}");
     }
 
     #[test]
