@@ -173,7 +173,8 @@ mod tests {
         let table = format!(
             "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
              \x20  0: {lo}:9C40 {lo}:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 1 1\n\
-             \x20  1: {lo}:9C41 {lo}:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n"
+             \x20  1: {lo}:9C41 {lo}:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n\
+             \x20  2: {lo}:9C42 {lo}:1F90 01 00000000:00000000 00:00000000\n"
         );
         let to: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         assert_eq!(
@@ -184,6 +185,11 @@ mod tests {
             socket_uid(&table, "127.0.0.1:40001".parse().unwrap(), to),
             Some(0)
         );
+        assert_eq!(
+            socket_uid(&table, "127.0.0.1:40003".parse().unwrap(), to),
+            None
+        );
+        // A line cut short (7 fields, no uid) is no answer, and no panic.
         assert_eq!(
             socket_uid(&table, "127.0.0.1:40002".parse().unwrap(), to),
             None

@@ -339,6 +339,22 @@ mod tests {
     }
 
     #[test]
+    fn json_strings_escape_quotes_backslashes_and_control_characters_only() {
+        let json = |v: &str| {
+            let mut out = String::new();
+            json_string(v, &mut out);
+            out
+        };
+        assert_eq!(json("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json("\u{1}x\u{1f}"), r#""\u0001x\u001f""#);
+        assert_eq!(
+            json(" ~/+="),
+            r#"" ~/+=""#,
+            "a space is no control character"
+        );
+    }
+
+    #[test]
     fn tokens_are_read_from_the_json_answer_and_nothing_else_passes() {
         let token = |body: &str| parse_token(body).map(|t| t.expose_secret().to_owned());
         assert_eq!(
@@ -348,6 +364,10 @@ mod tests {
         assert_eq!(
             token("{ \"SigninToken\" : \"a\\/b\" }").as_deref(),
             Some("a/b")
+        );
+        assert_eq!(
+            token(r#"{"SigninToken":"a\\b\"c"}"#).as_deref(),
+            Some("a\\b\"c")
         );
         assert_eq!(token(r#"{"SigninToken":""}"#), None);
         assert_eq!(token(r#"{"SigninToken":"a\u0041"}"#), None);

@@ -173,6 +173,8 @@ mod tests {
         assert!(writable(&cmd("gopass"), &specs));
         assert!(!writable(&cmd("lpass"), &specs));
         assert!(!writable(&cmd("op"), &specs));
+        // Line-based, but with nothing to write with.
+        assert!(!writable(&cmd("ykman"), &specs));
         assert!(!writable(&cmd("nope"), &specs));
         assert!(writable(
             &Unit::Keyring {
