@@ -161,7 +161,15 @@ fn the_browser_gets_the_url_through_a_one_shot_redirect_and_no_argv_holds_it() {
     let run = run(&mut login(&sandbox, &fed, &["--role-arn", &role]));
     run.assert_success();
     assert!(run.stdout.is_empty(), "{}", run.describe());
-    let browser = std::fs::read_to_string(sandbox.path("browser.log")).unwrap();
+    // The fake browser goes on after aws-auth is done (a reload): wait for it to finish.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let browser = loop {
+        let log = std::fs::read_to_string(sandbox.path("browser.log")).unwrap_or_default();
+        if log.ends_with("done\n") || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     let mut lines = browser.lines();
     assert_eq!(
         lines.next().unwrap(),
