@@ -494,4 +494,26 @@ mod tests {
             Err(ConfigError::UnknownProfile { .. })
         ));
     }
+
+    #[test]
+    fn a_config_file_up_to_a_mebibyte_is_read_and_a_larger_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        // Long comments, as a config file grown over the years has.
+        let comments = "# ".to_owned() + &"x".repeat(98) + "\n";
+        let body = "[profile big]\nregion = eu-west-1\n";
+        let fill = |size: usize| {
+            let mut text = body.to_owned();
+            while text.len() + comments.len() <= size {
+                text.push_str(&comments);
+            }
+            text.push_str(&"#".repeat(size - text.len()));
+            text
+        };
+        std::fs::write(&path, fill(1024 * 1024)).unwrap();
+        let loaded = AwsProfiles::load(&path).unwrap().unwrap();
+        assert_eq!(loaded.profiles["big"].region.as_deref(), Some("eu-west-1"));
+        std::fs::write(&path, fill(1024 * 1024 + 1)).unwrap();
+        assert!(AwsProfiles::load(&path).is_err());
+    }
 }
