@@ -43,7 +43,8 @@ pub enum Command {
     /// profiles.toml. Keys are read from the terminal, or from stdin (two lines: access key
     /// id, secret access key) when stdin is not a terminal.
     Add(AddArgs),
-    /// List the profiles in profiles.toml with their backend and role (reads no secret).
+    /// List the profiles of profiles.toml and ~/.aws/config with their backend, role and
+    /// where each comes from (reads no secret).
     Profiles(ProfilesArgs),
     /// Move the plain-text keys of a section of ~/.aws/credentials into a password manager
     /// and add the profile; the file loses those two lines only once the keys read back.
@@ -219,8 +220,9 @@ pub struct DoctorArgs {
 /// Which keys to start from: a profile, else the standard AWS variables.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct Target {
-    /// Take keys, MFA device, role and settings from this profile of profiles.toml
-    /// (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    /// Take keys, MFA device, role and settings from this profile of profiles.toml or
+    /// ~/.aws/config (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY.
     #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
 
