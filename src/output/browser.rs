@@ -74,7 +74,6 @@ pub fn open(url: &Zeroizing<String>, wait: Duration) -> Result<(), String> {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("waiting for the browser failed: {}", e.kind())),
         }
     }
