@@ -204,7 +204,11 @@ fn a_browser_that_cannot_open_fails_with_the_way_out() {
     let run = run(&mut cmd);
     run.assert_failure(1);
     assert!(run.stdout.is_empty());
-    assert!(run.stderr.contains("--print"), "{}", run.describe());
+    assert!(
+        run.stderr.contains("xdg-open could not open a browser") && run.stderr.contains("--print"),
+        "the opener's failure is reported at once: {}",
+        run.describe()
+    );
     assert!(!run.stderr.contains(SIGNIN_TOKEN), "{}", run.describe());
 }
 

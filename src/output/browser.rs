@@ -10,6 +10,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
+/// The longest request line read (the page's is about 50 bytes).
+const MAX_LINE: usize = 8192;
+
 /// How long the browser has to ask for the page.
 pub const WAIT: Duration = Duration::from_secs(120);
 
@@ -89,9 +92,10 @@ fn answer(
 ) -> Answer {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    // Only the request line matters (`GET /NONCE HTTP/1.1`): read until it is whole.
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+    while !head.contains(&b'\n') && head.len() < MAX_LINE {
         match stream.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => head.extend_from_slice(&buf[..n]),
