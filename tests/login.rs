@@ -251,3 +251,31 @@ fn a_plain_http_signin_url_off_this_machine_is_refused() {
         run.describe()
     );
 }
+
+/// An endpoint nobody answers on: the cause is named (never the request, which holds the
+/// credentials), stdout stays empty.
+#[test]
+fn an_unreachable_endpoint_names_the_cause_and_not_the_request() {
+    let sandbox = Sandbox::new();
+    let fed = Federation::start(false);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut cmd = login(&sandbox, &fed, &["--print", "--role-arn", &role_arn("r")]);
+    cmd.env(
+        "AWS_AUTH_SIGNIN_URL",
+        format!("http://127.0.0.1:{port}/federation"),
+    );
+    let run = run(&mut cmd);
+    run.assert_failure(1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains(&format!(
+            "could not reach http://127.0.0.1:{port}/federation"
+        )) && run.stderr.to_lowercase().contains("connection refused"),
+        "{}",
+        run.describe()
+    );
+    assert!(!run.stderr.contains("Session="), "{}", run.describe());
+    assert!(!run.stderr.contains("sessionKey"), "{}", run.describe());
+}
