@@ -496,6 +496,27 @@ mod tests {
     }
 
     #[test]
+    fn any_key_field_in_profiles_toml_makes_the_profile_its_own_source() {
+        let a = aws("[profile half]\nsource_profile = base\nregion = eu-west-1\n");
+        for fields in [
+            "backend = \"pass\"",
+            "access_key_id = \"pass:x#id\"",
+            "secret_access_key = \"pass:x\"",
+        ] {
+            let t = toml(&format!(
+                "[profiles.base]\nbackend = \"pass\"\n[profiles.half]\n{fields}\n"
+            ));
+            assert_eq!(
+                resolve("half", &t, Some(&a)).unwrap().keys_from,
+                "half",
+                "{fields}"
+            );
+        }
+        let t = toml("[profiles.base]\nbackend = \"pass\"\n[profiles.half]\nregion = \"x\"\n");
+        assert_eq!(resolve("half", &t, Some(&a)).unwrap().keys_from, "base");
+    }
+
+    #[test]
     fn a_config_file_up_to_a_mebibyte_is_read_and_a_larger_one_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config");
