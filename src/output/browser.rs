@@ -177,7 +177,7 @@ mod tests {
             "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
              \x20  0: {lo}:9C40 {lo}:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 1 1\n\
              \x20  1: {lo}:9C41 {lo}:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n\
-             \x20  2: {lo}:9C42 {lo}:1F90 01 00000000:00000000 00:00000000\n"
+             \x20  2: {lo}:9C42 {lo}:1F90 01 00000000:00000000 00:00000000 00000000\n"
         );
         let to: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         assert_eq!(
