@@ -279,3 +279,28 @@ fn an_unreachable_endpoint_names_the_cause_and_not_the_request() {
     assert!(!run.stderr.contains("Session="), "{}", run.describe());
     assert!(!run.stderr.contains("sessionKey"), "{}", run.describe());
 }
+
+/// The partition's console, from the environment's region when no flag or profile gives one.
+#[test]
+fn the_environment_s_region_picks_the_partition_s_console() {
+    let sandbox = Sandbox::new();
+    let fed = Federation::start(false);
+    let mut cmd = login(
+        &sandbox,
+        &fed,
+        &["--print", "--role-arn", &role_arn("cn-role")],
+    );
+    cmd.env("AWS_REGION", "cn-north-1");
+    let run = run(&mut cmd);
+    run.assert_success();
+    assert_eq!(
+        run.stdout_str(),
+        format!(
+            "{}\n",
+            expected_url(
+                &fed,
+                "https://console.amazonaws.cn/console/home?region=cn-north-1"
+            )
+        )
+    );
+}

@@ -23,7 +23,12 @@ pub fn run(args: LoginArgs) -> Result<Zeroizing<String>, Error> {
     signin::signin_for("us-east-1", override_url.as_deref()).map_err(Error::Usage)?;
     let flow = Flow::prepare(&args.target, args.flow.clone())?;
     let issued = flow.console()?;
-    let region = issued.region.clone();
+    // The partition and the console's region: the run's region, else the environment's.
+    let region = issued
+        .region
+        .clone()
+        .or_else(|| crate::env::var("AWS_REGION"))
+        .or_else(|| crate::env::var("AWS_DEFAULT_REGION"));
     let place = signin::signin_for(
         region.as_deref().unwrap_or("us-east-1"),
         override_url.as_deref(),
