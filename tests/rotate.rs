@@ -524,6 +524,22 @@ fn what_cannot_be_rotated_is_refused_before_any_change() {
     }
     assert_eq!(kit.sts.request_count(), 0);
 
+    // A code with no device to go with.
+    let plain = Kit::with_pass();
+    plain.pass_insert(
+        "aws-auth/work",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    plain.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let run = rotate(&plain, &plain.sts.url(), &["--token-code", TOKEN_CODE]);
+    run.assert_failure(2);
+    assert!(
+        run.stderr.contains("--token-code needs an MFA device"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(plain.sts.request_count(), 0);
+
     // SOURCE_ACCESS_KEY_ID is no IAM user's key at moto.
     let run = rotate(&kit, &moto().url, &[]);
     run.assert_failure(2);

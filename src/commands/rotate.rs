@@ -424,6 +424,11 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         ..FlowArgs::default()
     };
     let resolved = profile::apply(name, &found.raw, &mut flow, &specs, home.as_deref(), limit)?;
+    if flow.token_code.is_some() && flow.serial_number.is_none() {
+        return Err(Error::Usage(format!(
+            "--token-code needs an MFA device, and profile \"{name}\" has none (mfa_serial)"
+        )));
+    }
     // A profile's keys are long-term: no profile field holds a session token.
     let old = resolved.source;
     let region = flow::region(&flow)?;
@@ -482,7 +487,7 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         http_client,
         &signer,
     )
-    .map_err(|e| Error::Usage(format!("cannot start the I/O runtime: {e}")))?;
+    .map_err(|e| Error::Stopped(format!("cannot start the I/O runtime: {e}")))?;
     let aws = RealAws { iam, sts };
     let done = rotate(
         user,
@@ -494,8 +499,8 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         &std::thread::sleep,
     )?;
     crate::say!("aws-auth: rotated profile \"{name}\": {done}");
-    // The profile's sessions, and those filed under the profile whose keys these are (the
-    // same one, unless it is a profile of the AWS config file: then a second no-op).
+    // The profile's sessions, and those filed under the profile whose keys these are (a
+    // second no-op when that is the same profile, as for any profile of profiles.toml).
     crate::commands::add::forget_sessions(name);
     crate::commands::add::forget_sessions(&found.keys_from);
     Ok(Zeroizing::new(String::new()))
