@@ -45,17 +45,6 @@ impl SdkSts {
 
     /// A client signing with `source`; `retries` off for a call that carries an MFA code.
     pub(super) fn client(&self, source: &SourceCredentials, retries: bool) -> aws_sdk_sts::Client {
-        let credentials = Credentials::new(
-            source.access_key_id.clone(),
-            source.secret_access_key.expose_secret().to_owned(),
-            source
-                .session_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
-            None,
-            "aws-auth",
-        );
-        let timeout = self.endpoint.timeout;
         let retry = if retries {
             RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
         } else {
@@ -64,17 +53,10 @@ impl SdkSts {
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.endpoint.region.clone()))
-            .credentials_provider(credentials)
+            .credentials_provider(sdk_credentials(source))
             .interceptor(super::bounded::BoundedResponse)
             .retry_config(retry)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(timeout)
-                    .operation_attempt_timeout(timeout)
-                    .connect_timeout(timeout.min(Duration::from_secs(5)))
-                    .read_timeout(timeout)
-                    .build(),
-            );
+            .timeout_config(timeouts(self.endpoint.timeout));
         if let Some(url) = &self.endpoint.url {
             config = config.endpoint_url(url);
         }
@@ -173,15 +155,79 @@ impl Sts for SdkSts {
                 ));
             }
         };
-        let creds = SessionCredentials {
-            access_key_id: std::mem::take(&mut raw.access_key_id),
-            secret_access_key: SecretString::from(raw.secret_access_key.as_str()),
-            session_token: SecretString::from(raw.session_token.as_str()),
-            expiration: raw.expiration,
-        };
-        raw.secret_access_key.zeroize();
-        raw.session_token.zeroize();
-        Ok(creds)
+        Ok(take_credentials(&mut raw))
+    }
+}
+
+/// The SDK's form of `source`, for signing (the SDK keeps its own copy while the client
+/// lives).
+pub(crate) fn sdk_credentials(source: &SourceCredentials) -> Credentials {
+    Credentials::new(
+        source.access_key_id.clone(),
+        source.secret_access_key.expose_secret().to_owned(),
+        source
+            .session_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
+        None,
+        "aws-auth",
+    )
+}
+
+/// The SDK's time limits for one call bounded by `timeout` (connecting: at most 5 s).
+pub(crate) fn timeouts(timeout: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_timeout(timeout)
+        .operation_attempt_timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .read_timeout(timeout)
+        .build()
+}
+
+/// Issued credentials moved out of the SDK's answer: the secrets into `SecretString`s, the
+/// SDK's copies zeroized.
+pub(super) fn take_credentials(raw: &mut aws_sdk_sts::types::Credentials) -> SessionCredentials {
+    let creds = SessionCredentials {
+        access_key_id: std::mem::take(&mut raw.access_key_id),
+        secret_access_key: SecretString::from(raw.secret_access_key.as_str()),
+        session_token: SecretString::from(raw.session_token.as_str()),
+        expiration: raw.expiration,
+    };
+    raw.secret_access_key.zeroize();
+    raw.session_token.zeroize();
+    creds
+}
+
+impl SdkSts {
+    /// One request that carries no MFA code, run to completion on a runtime of its own
+    /// under a guard a second past the SDK's own time-out; `fail` names the operation.
+    pub(super) fn block_on<T, E>(
+        &self,
+        fail: impl Fn(StsErrorKind) -> StsError,
+        request: impl std::future::Future<
+            Output = Result<
+                T,
+                SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+            >,
+        >,
+    ) -> Result<T, StsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                fail(StsErrorKind::Network(format!(
+                    "cannot start the I/O runtime: {e}"
+                )))
+            })?;
+        let limit = self.timeout() + Duration::from_secs(1);
+        match runtime.block_on(async { tokio::time::timeout(limit, request).await }) {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(e)) => Err(fail(classify(e, self.timeout()))),
+            Err(_) => Err(fail(StsErrorKind::Timeout(self.timeout()))),
+        }
     }
 }
 

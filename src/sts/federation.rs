@@ -4,10 +4,8 @@
 //! without a policy would have none).
 
 use crate::credentials::{SessionCredentials, SourceCredentials};
-use crate::sts::client::{SdkSts, classify};
+use crate::sts::client::{SdkSts, take_credentials};
 use crate::sts::{StsError, StsErrorKind};
-use secrecy::SecretString;
-use zeroize::Zeroize;
 
 /// The session policy: intersected with the user's policies, it grants what they grant.
 const ALLOW_ALL: &str =
@@ -32,45 +30,20 @@ impl SdkSts {
             endpoint: self.shown_endpoint(),
             kind,
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                fail(StsErrorKind::Network(format!(
-                    "cannot start the I/O runtime: {e}"
-                )))
-            })?;
         let client = self.client(source, true);
-        let limit = self.timeout() + std::time::Duration::from_secs(1);
-        let sent = runtime.block_on(async {
-            tokio::time::timeout(
-                limit,
-                client
-                    .get_federation_token()
-                    .name(name)
-                    .duration_seconds(i32::try_from(duration_seconds).unwrap_or(i32::MAX))
-                    .policy(ALLOW_ALL)
-                    .send(),
-            )
-            .await
-        });
-        let output = match sent {
-            Ok(Ok(output)) => output,
-            Ok(Err(e)) => return Err(fail(classify(e, self.timeout()))),
-            Err(_) => return Err(fail(StsErrorKind::Timeout(self.timeout()))),
-        };
+        let output = self.block_on(
+            fail,
+            client
+                .get_federation_token()
+                .name(name)
+                .duration_seconds(i32::try_from(duration_seconds).unwrap_or(i32::MAX))
+                .policy(ALLOW_ALL)
+                .send(),
+        )?;
         let mut raw = output
             .credentials
             .ok_or_else(|| fail(StsErrorKind::NoCredentials))?;
-        let creds = SessionCredentials {
-            access_key_id: std::mem::take(&mut raw.access_key_id),
-            secret_access_key: SecretString::from(raw.secret_access_key.as_str()),
-            session_token: SecretString::from(raw.session_token.as_str()),
-            expiration: raw.expiration,
-        };
-        raw.secret_access_key.zeroize();
-        raw.session_token.zeroize();
-        Ok(creds)
+        Ok(take_credentials(&mut raw))
     }
 }
 

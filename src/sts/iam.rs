@@ -4,13 +4,12 @@
 //! the SDK's answer into a `SecretString` and the SDK's copy is zeroized.
 
 use crate::credentials::SourceCredentials;
-use crate::sts::client::classify;
+use crate::sts::client::{classify, sdk_credentials, timeouts};
 use crate::sts::{Endpoint, StsErrorKind};
-use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::fmt;
 use std::time::Duration;
 use zeroize::Zeroize;
@@ -112,32 +111,15 @@ impl SdkIam {
         http_client: Option<SharedHttpClient>,
         credentials: &SourceCredentials,
     ) -> std::io::Result<SdkIam> {
-        let keys = Credentials::new(
-            credentials.access_key_id.clone(),
-            credentials.secret_access_key.expose_secret().to_owned(),
-            credentials
-                .session_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
-            None,
-            "aws-auth",
-        );
         let timeout = endpoint.timeout;
         let mut config = aws_sdk_iam::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(endpoint.region.clone()))
-            .credentials_provider(keys)
+            .credentials_provider(sdk_credentials(credentials))
             .interceptor(super::bounded::BoundedResponse)
             // Listing and deleting are idempotent: throttling and 5xx are retried.
             .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(timeout)
-                    .operation_attempt_timeout(timeout)
-                    .connect_timeout(timeout.min(Duration::from_secs(5)))
-                    .read_timeout(timeout)
-                    .build(),
-            );
+            .timeout_config(timeouts(timeout));
         if let Some(url) = &endpoint.url {
             config = config.endpoint_url(url);
         }

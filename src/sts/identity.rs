@@ -3,8 +3,8 @@
 //! code and consumes none, and it is never part of the credentials flow.
 
 use crate::credentials::SourceCredentials;
-use crate::sts::client::{SdkSts, classify};
-use crate::sts::{StsError, StsErrorKind};
+use crate::sts::StsError;
+use crate::sts::client::SdkSts;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
@@ -60,33 +60,16 @@ impl SdkSts {
             endpoint: self.shown_endpoint(),
             kind,
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                fail(StsErrorKind::Network(format!(
-                    "cannot start the I/O runtime: {e}"
-                )))
-            })?;
         let client = self.client(source, true);
         let date = DateHeader::default();
-        let limit = self.timeout() + std::time::Duration::from_secs(1);
-        let sent = runtime.block_on(async {
-            tokio::time::timeout(
-                limit,
-                client
-                    .get_caller_identity()
-                    .customize()
-                    .interceptor(date.clone())
-                    .send(),
-            )
-            .await
-        });
-        let output = match sent {
-            Ok(Ok(output)) => output,
-            Ok(Err(e)) => return Err(fail(classify(e, self.timeout()))),
-            Err(_) => return Err(fail(StsErrorKind::Timeout(self.timeout()))),
-        };
+        let output = self.block_on(
+            fail,
+            client
+                .get_caller_identity()
+                .customize()
+                .interceptor(date.clone())
+                .send(),
+        )?;
         let server_time = date
             .0
             .lock()
