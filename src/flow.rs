@@ -265,9 +265,7 @@ impl Flow {
         };
         Ok((issued, derived.mfa_session))
     }
-}
 
-impl Flow {
     /// Credentials the console's federation endpoint accepts: a role's, as `obtain` gives
     /// them (cache included), else a federation token from the source keys (never cached:
     /// the cache files these flags' credentials as GetSessionToken's).
