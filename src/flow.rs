@@ -63,6 +63,24 @@ pub enum CodeSource {
     Deferred(Box<profile::DeferredCode>, Asker),
 }
 
+impl CodeSource {
+    /// The profile's TOTP seed first, then a given code (`--token-code`), then a backend
+    /// that gives codes when asked, else the person.
+    pub fn pick(
+        totp: Option<Totp>,
+        given: Option<SecretString>,
+        deferred: Option<profile::DeferredCode>,
+        asker: Asker,
+    ) -> CodeSource {
+        match (totp, given, deferred) {
+            (Some(totp), _, _) => CodeSource::Totp(totp),
+            (None, Some(code), _) => CodeSource::Given(code),
+            (None, None, Some(deferred)) => CodeSource::Deferred(Box::new(deferred), asker),
+            (None, None, None) => CodeSource::Prompt(asker),
+        }
+    }
+}
+
 /// How to ask the person for a code, and what to tell them it is for.
 #[derive(Clone, Debug, Default)]
 pub struct Asker {
@@ -247,12 +265,7 @@ impl Flow {
             profile: Provider::profile(self).map(str::to_owned),
             limit: self.limit(),
         };
-        let code = match (totp, flow.token_code.take(), deferred) {
-            (Some(totp), _, _) => CodeSource::Totp(totp),
-            (None, Some(code), _) => CodeSource::Given(code),
-            (None, None, Some(deferred)) => CodeSource::Deferred(Box::new(deferred), asker),
-            (None, None, None) => CodeSource::Prompt(asker),
-        };
+        let code = CodeSource::pick(totp, flow.token_code.take(), deferred, asker);
         let chained = SessionChain {
             cache,
             profile: self.profile_name(),

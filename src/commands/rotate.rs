@@ -458,12 +458,8 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
                 profile: Some(name.to_owned()),
                 limit,
             };
-            let code = match (resolved.totp, flow.token_code.take(), resolved.code) {
-                (Some(totp), _, _) => CodeSource::Totp(totp),
-                (None, Some(code), _) => CodeSource::Given(code),
-                (None, None, Some(deferred)) => CodeSource::Deferred(Box::new(deferred), asker),
-                (None, None, None) => CodeSource::Prompt(asker),
-            };
+            let code =
+                CodeSource::pick(resolved.totp, flow.token_code.take(), resolved.code, asker);
             let session_flow = FlowArgs {
                 serial_number: Some(serial.clone()),
                 session_duration_seconds: Some(SESSION_SECONDS),
