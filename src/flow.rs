@@ -558,7 +558,7 @@ pub fn run_with(
 }
 
 /// Session credentials as the source of the next call.
-fn from_session(session: SessionCredentials) -> SourceCredentials {
+pub(crate) fn from_session(session: SessionCredentials) -> SourceCredentials {
     SourceCredentials {
         access_key_id: session.access_key_id,
         secret_access_key: session.secret_access_key,

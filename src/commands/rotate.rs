@@ -465,13 +465,9 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
                 session_duration_seconds: Some(SESSION_SECONDS),
                 ..FlowArgs::default()
             };
-            let session =
-                flow::run_with(&session_flow, &old, code, &sts, SessionChain::none())?.credentials;
-            SourceCredentials {
-                access_key_id: session.access_key_id,
-                secret_access_key: session.secret_access_key,
-                session_token: Some(session.session_token),
-            }
+            flow::from_session(
+                flow::run_with(&session_flow, &old, code, &sts, SessionChain::none())?.credentials,
+            )
         }
     };
     let iam = SdkIam::new(
