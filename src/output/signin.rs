@@ -5,6 +5,7 @@
 //! partition's signin host, or `AWS_AUTH_SIGNIN_URL`.
 
 use crate::credentials::SessionCredentials;
+use crate::output::render::json::quote;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::HttpConnector;
@@ -82,29 +83,15 @@ pub fn percent_encode(text: &str, out: &mut String) {
     }
 }
 
-/// A JSON string literal of `value`.
-fn json_string(value: &str, out: &mut String) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// The `getSigninToken` URL: the credentials, as JSON, in its `Session` parameter.
 fn token_request_url(endpoint: &str, credentials: &SessionCredentials) -> Zeroizing<String> {
     let mut session = Zeroizing::new(String::with_capacity(2048));
     session.push_str("{\"sessionId\":");
-    json_string(&credentials.access_key_id, &mut session);
+    quote(&credentials.access_key_id, &mut session);
     session.push_str(",\"sessionKey\":");
-    json_string(credentials.secret_access_key.expose_secret(), &mut session);
+    quote(credentials.secret_access_key.expose_secret(), &mut session);
     session.push_str(",\"sessionToken\":");
-    json_string(credentials.session_token.expose_secret(), &mut session);
+    quote(credentials.session_token.expose_secret(), &mut session);
     session.push('}');
     let mut url = Zeroizing::new(String::with_capacity(4096));
     url.push_str(endpoint);
@@ -342,7 +329,7 @@ mod tests {
     fn json_strings_escape_quotes_backslashes_and_control_characters_only() {
         let json = |v: &str| {
             let mut out = String::new();
-            json_string(v, &mut out);
+            quote(v, &mut out);
             out
         };
         assert_eq!(json("a\"b\\c"), r#""a\"b\\c""#);
