@@ -40,9 +40,7 @@ pub fn at_start() -> Started {
             0 => !writable(libc::STDOUT_FILENO),
             state => state == 2,
         };
-        for fd in [libc::STDIN_FILENO, libc::STDOUT_FILENO, libc::STDERR_FILENO] {
-            fill_if_closed(fd);
-        }
+        fill_standard_fds();
         let core_limit = core_limit();
         // The soft limit only: the hard one stays, so `exec` can give the user's command
         // its limit back (non-dumpable alone already stops the kernel writing a core).
@@ -88,6 +86,15 @@ fn writable(fd: libc::c_int) -> bool {
     // SAFETY: fcntl F_GETFL only reads the descriptor's flags.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
     flags >= 0 && (flags & libc::O_ACCMODE) != libc::O_RDONLY
+}
+
+/// Points each closed standard descriptor at /dev/null, lowest first, so that no later
+/// `open` can take fd 0, 1 or 2. Rust's start-up does the same for the binary before `main`;
+/// this covers a caller of the library that has no such start-up. Async-signal-safe.
+fn fill_standard_fds() {
+    for fd in [libc::STDIN_FILENO, libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        fill_if_closed(fd);
+    }
 }
 
 /// Points `fd` at /dev/null when it is closed, so no later `open` can take its number.
@@ -159,6 +166,100 @@ mod tests {
         #[cfg(target_os = "linux")]
         // SAFETY: PR_GET_DUMPABLE only reads.
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);
+    }
+
+    #[test]
+    fn without_the_init_array_entry_stdout_is_judged_at_start() {
+        // The test binary has no `.init_array` entry, so at_start looks at fd 1 itself: the
+        // harness's stdout is writable.
+        assert_eq!(STDOUT_AT_EXEC.load(Ordering::Relaxed), 0);
+        assert!(writable(libc::STDOUT_FILENO));
+        assert!(!at_start().stdout_unusable);
+    }
+
+    /// Runs `body` in a forked child (only async-signal-safe calls: the test process has
+    /// threads) and returns its exit status: 0 when every check held, else the failed one.
+    fn in_child(body: fn() -> i32) -> i32 {
+        // SAFETY: the child calls only fcntl, fstat, open, dup2, close, pipe and _exit.
+        unsafe {
+            match libc::fork() {
+                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+                0 => libc::_exit(body()),
+                pid => {
+                    let mut status = 0;
+                    assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+                    assert!(libc::WIFEXITED(status), "the child died: {status}");
+                    libc::WEXITSTATUS(status)
+                }
+            }
+        }
+    }
+
+    /// The device and inode `fd` points at, or `None` when it is closed.
+    fn identity(fd: libc::c_int) -> Option<(libc::dev_t, libc::ino_t, libc::dev_t)> {
+        // SAFETY: fstat writes into a zeroed struct we own.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            (libc::fstat(fd, &mut st) == 0).then_some((st.st_dev, st.st_ino, st.st_rdev))
+        }
+    }
+
+    fn dev_null() -> Option<(libc::dev_t, libc::ino_t, libc::dev_t)> {
+        // SAFETY: open and close of a descriptor this function owns.
+        unsafe {
+            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            let id = identity(fd);
+            libc::close(fd);
+            id
+        }
+    }
+
+    #[test]
+    fn closed_standard_descriptors_are_filled_with_dev_null_and_open_ones_are_kept() {
+        // All three closed: each becomes /dev/null (the first open takes fd 0 itself, the
+        // next ones are moved onto fd 1 and fd 2), and a later open cannot take any of them.
+        // SAFETY (both children): close, dup2 and pipe on the child's own descriptors.
+        let status = in_child(|| unsafe {
+            let null = dev_null();
+            for fd in 0..3 {
+                libc::close(fd);
+            }
+            fill_standard_fds();
+            for fd in 0..3 {
+                if identity(fd).is_none() || identity(fd) != null {
+                    return 10 + fd;
+                }
+            }
+            let later = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            if later < 3 {
+                return 20;
+            }
+            0
+        });
+        assert_eq!(status, 0, "check {status} failed");
+
+        // Only fd 1 closed, fd 0 and fd 2 on a pipe: fd 1 becomes /dev/null (moved from a
+        // higher number), and fd 0 and fd 2 still are the pipe.
+        let status = in_child(|| unsafe {
+            let null = dev_null();
+            let mut pipe = [0; 2];
+            if libc::pipe(pipe.as_mut_ptr()) != 0 {
+                return 30;
+            }
+            libc::dup2(pipe[0], 0);
+            libc::dup2(pipe[1], 2);
+            libc::close(1);
+            let (read_end, write_end) = (identity(pipe[0]), identity(pipe[1]));
+            fill_standard_fds();
+            if identity(0) != read_end || identity(2) != write_end {
+                return 31;
+            }
+            if identity(1).is_none() || identity(1) != null {
+                return 32;
+            }
+            0
+        });
+        assert_eq!(status, 0, "check {status} failed");
     }
 
     #[test]

@@ -114,3 +114,39 @@ fn pass_itself_runs_for_a_missing_entry_a_sneaky_path_and_a_gpg_failure() {
     assert!(kit.fakes.log().contains("pass\tshow\taws-auth/direct"));
     assert_eq!(kit.sts.request_count(), 0);
 }
+
+/// gpg can print plaintext and then fail: a file whose integrity check fails is decrypted to
+/// stdout before gpg says "decryption failed" and exits 2. What it printed is never taken;
+/// pass runs, fails the same way, and the run fails without a request.
+#[test]
+fn what_a_failing_gpg_printed_is_never_taken() {
+    let kit = kit();
+    let dir = kit.sandbox.path("gpg2-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    kit.sandbox.write(
+        "gpg2-bin/gpg2",
+        "#!/bin/sh\n/usr/bin/gpg \"$@\"\necho 'gpg: decryption failed: Bad session key' >&2\nexit 2\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = kit.profile("direct", &[]);
+    with_path_first(&mut cmd, &dir);
+    let out = run(&mut cmd);
+    assert_clear_error(&out, 1, &["pass", "decryption failed"]);
+    assert!(kit.fakes.log().contains("pass\tshow\taws-auth/direct"));
+    assert_eq!(kit.sts.request_count(), 0);
+}
+
+/// An entry that decrypts to nothing but blank lines is reported as empty, by the direct
+/// path as by `pass show`.
+#[test]
+fn an_entry_that_decrypts_to_blank_lines_is_empty() {
+    let kit = kit();
+    kit.pass_insert("aws-auth/blank", "\n \n");
+    kit.profiles(
+        "[profiles.blank]\naccess_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"pass:aws-auth/blank\"\n",
+    );
+    let out = run(&mut kit.profile("blank", &[]));
+    assert_clear_error(&out, 1, &["aws-auth/blank", "printed nothing"]);
+    assert_eq!(kit.sts.request_count(), 0);
+}
