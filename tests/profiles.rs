@@ -432,6 +432,46 @@ fn add_writes_a_pass_entry_and_a_profile_and_a_second_add_needs_force() {
     );
 }
 
+/// `add --force` replaces the keys, and the sessions cached from the old ones go with them:
+/// the cache list shows the profile's entry before and none after. The runs share one kernel
+/// session keyring, where the cache lives; the new keys reach `add` on its stdin.
+#[test]
+fn add_with_force_drops_the_profiles_cached_sessions() {
+    let kit = Kit::with_pass();
+    kit.pass_insert(
+        "aws-auth/forced",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"),
+    );
+    kit.profiles("[profiles.forced]\nbackend = \"pass\"\n");
+    let mut cmd = kit.sandbox.command("keyctl");
+    kit.env(&mut cmd);
+    cmd.env_remove("AWS_AUTH_NO_CACHE")
+        .args(["session", "-", "sh", "-c"])
+        .arg(format!(
+            "\"$0\" --profile forced --token-code {TOKEN_CODE} </dev/null >/dev/null && \"$0\" cache list && \
+             echo === && \"$0\" add --profile forced --backend pass --force && \"$0\" cache list"
+        ))
+        .arg(aws_auth_bin());
+    let keys = format!("{SOURCE_ACCESS_KEY_ID}\n{SOURCE_SECRET_ACCESS_KEY}\n");
+    let run = run_with_stdin(
+        &mut cmd,
+        keys.as_bytes(),
+        std::time::Duration::from_secs(60),
+    );
+    run.assert_success();
+    let (before, after) = run.stdout_str().split_once("===\n").unwrap();
+    assert!(
+        before.lines().any(|l| l.starts_with("forced\t")),
+        "the run cached a session\n{}",
+        run.describe()
+    );
+    assert!(
+        !after.lines().any(|l| l.starts_with("forced\t")),
+        "add --force dropped it\n{}",
+        run.describe()
+    );
+}
+
 // ---- end to end: moto, the real AWS CLI, real shells ----
 
 fn against_moto<'c>(kit: &Kit, cmd: &'c mut Command) -> &'c mut Command {

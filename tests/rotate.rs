@@ -612,3 +612,36 @@ fn the_region_and_the_code_flags_reach_sts_and_a_refused_session_changes_nothing
     assert!(run.stderr.contains("GetSessionToken"), "{}", run.describe());
     assert_eq!(stored(&kit), text, "nothing changed");
 }
+
+/// The sessions cached from the old key are dropped with it: the cache list shows the
+/// profile's entry before the rotation and none after it (the next run asks STS with the
+/// new key). The three runs share one kernel session keyring, where the cache lives.
+#[test]
+fn rotating_drops_the_profiles_cached_sessions() {
+    let probe = Kit::new();
+    let (_, old_id, old_secret) = user_with_key(&probe, "rot-cache");
+    let kit = kit_for(&old_id, &old_secret);
+    let mut cmd = kit.sandbox.command("keyctl");
+    kit.env(&mut cmd);
+    cmd.env_remove("AWS_AUTH_NO_CACHE")
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .args(["session", "-", "sh", "-c"])
+        .arg(
+            "\"$0\" --profile work >/dev/null && \"$0\" cache list && echo === && \
+             \"$0\" rotate --profile work && \"$0\" cache list",
+        )
+        .arg(aws_auth_bin());
+    let run = run_limited(&mut cmd, std::time::Duration::from_secs(90));
+    run.assert_success();
+    let (before, after) = run.stdout_str().split_once("===\n").unwrap();
+    assert!(
+        before.lines().any(|l| l.starts_with("work\t")),
+        "the run cached a session\n{}",
+        run.describe()
+    );
+    assert!(
+        !after.lines().any(|l| l.starts_with("work\t")),
+        "rotate dropped it\n{}",
+        run.describe()
+    );
+}
