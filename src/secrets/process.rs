@@ -615,6 +615,48 @@ mod tests {
         assert_eq!(done.stderr, "oops");
     }
 
+    /// serve's SIGTERM handler can interrupt the runner's `poll` (when the kernel gives the
+    /// signal to the thread that waits): an interrupted wait goes on, it is not a failure.
+    #[test]
+    fn a_signal_that_interrupts_the_wait_is_not_an_error() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        extern "C" fn nothing(_: libc::c_int) {}
+        // SAFETY: a handler that does nothing, for a signal no other test uses; no
+        // SA_RESTART, so a blocked poll returns EINTR.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = nothing as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            assert_eq!(
+                libc::sigaction(libc::SIGUSR2, &action, std::ptr::null_mut()),
+                0
+            );
+        }
+        // SAFETY: pthread_self has no preconditions.
+        let waiter = unsafe { libc::pthread_self() };
+        let stop = Arc::new(AtomicBool::new(false));
+        let kicks = Arc::new(AtomicUsize::new(0));
+        let kicker = {
+            let (stop, kicks) = (stop.clone(), kicks.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    // SAFETY: the waiting thread is alive until this thread is joined.
+                    unsafe { libc::pthread_kill(waiter, libc::SIGUSR2) };
+                    kicks.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        let (_dir, args) = sh("sleep 0.3; echo done");
+        let result = run("sh", &args, None, Duration::from_secs(10));
+        stop.store(true, Ordering::SeqCst);
+        kicker.join().unwrap();
+        assert!(kicks.load(Ordering::SeqCst) > 5);
+        let done = result.unwrap();
+        assert_eq!(done.code, Some(0));
+        assert_eq!(&done.stdout[..], b"done\n");
+    }
+
     #[test]
     fn stdin_is_closed_unless_fed() {
         let done = run("cat", &[], None, Duration::from_secs(10)).unwrap();
