@@ -114,25 +114,20 @@ fn fill_if_closed(fd: libc::c_int) {
     }
 }
 
-#[cfg(target_os = "linux")]
+/// No core dump, no ptrace by another process of the user, no reading of /proc/PID/mem and
+/// /proc/PID/environ (one function, so one mutant: the other system's half is not compiled).
 fn non_dumpable() {
-    // SAFETY: PR_SET_DUMPABLE takes plain integers. Non-dumpable also means other processes
-    // of the user cannot ptrace us or read /proc/PID/mem and /proc/PID/environ.
+    // SAFETY: PR_SET_DUMPABLE takes plain integers and only affects this process.
+    #[cfg(target_os = "linux")]
     unsafe {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
-}
-
-#[cfg(target_os = "macos")]
-fn non_dumpable() {
     // SAFETY: PT_DENY_ATTACH takes no address or data; it only affects this process.
+    #[cfg(target_os = "macos")]
     unsafe {
         libc::ptrace(libc::PT_DENY_ATTACH, 0, std::ptr::null_mut(), 0);
     }
 }
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn non_dumpable() {}
 
 /// For a command of the user's run by `exec` or `serve`, after fork and before exec: give
 /// back the core-file limit aws-auth was started with. Async-signal-safe (setrlimit only).
