@@ -211,8 +211,8 @@ mod tests {
 
     #[test]
     fn closed_standard_descriptors_are_filled_with_dev_null_and_open_ones_are_kept() {
-        // All three closed: each becomes /dev/null (the first open takes fd 0 itself, the
-        // next ones are moved onto fd 1 and fd 2), and a later open cannot take any of them.
+        // All three closed: each becomes /dev/null (each open takes the lowest free number,
+        // the one being filled), and a later open cannot take any of them.
         // SAFETY (both children): close, dup2 and pipe on the child's own descriptors.
         let status = in_child(|| unsafe {
             let null = dev_null();
@@ -255,6 +255,34 @@ mod tests {
             0
         });
         assert_eq!(status, 0, "check {status} failed");
+    }
+
+    #[test]
+    fn a_descriptor_is_filled_even_when_a_lower_one_is_free() {
+        // fd 2 closed with fd 0 (then fd 1) free below it: /dev/null opens on the lower
+        // number and is moved onto fd 2, and the lower one is left as it was, closed.
+        let status = in_child(|| fill_above(0));
+        assert_eq!(status, 0, "fd 0 free below fd 2: check {status} failed");
+        let status = in_child(|| fill_above(1));
+        assert_eq!(status, 0, "fd 1 free below fd 2: check {status} failed");
+    }
+
+    /// In a child: closes `lower` and fd 2, fills fd 2 alone, and checks both.
+    fn fill_above(lower: libc::c_int) -> i32 {
+        // SAFETY: close of the child's own descriptors.
+        unsafe {
+            let null = dev_null();
+            libc::close(lower);
+            libc::close(2);
+            fill_if_closed(2);
+            if identity(2).is_none() || identity(2) != null {
+                return 40;
+            }
+            if libc::fcntl(lower, libc::F_GETFD) != -1 {
+                return 41;
+            }
+        }
+        0
     }
 
     #[test]
