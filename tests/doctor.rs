@@ -170,3 +170,90 @@ fn doctor_against_moto_with_environment_keys() {
             .contains("✓ STS answers and the keys are valid")
     );
 }
+
+/// `--region` reaches the one STS call (its signature's scope), a profile of the AWS config
+/// file is said to take another profile's keys (and a profiles.toml one is not), and an
+/// 8-digit TOTP seed, which no AWS MFA device accepts, is a failed check of the profile.
+#[test]
+fn the_region_the_keys_source_and_the_code_length_are_checked() {
+    let kit = kit_with_profile(0);
+    let config = kit.sandbox.write(
+        "aws-config",
+        format!(
+            "[profile cfg]\nrole_arn = {}\nsource_profile = doc\n",
+            role_arn("cfg")
+        ),
+    );
+    let doctor_of = |profile: &str, extra: &[&str]| {
+        let mut cmd = kit.aws_auth();
+        cmd.args(["doctor", "--profile", profile])
+            .args(extra)
+            .env("AWS_CONFIG_FILE", &config);
+        run(&mut without_terminal(&cmd))
+    };
+    let out = doctor_of("doc", &["--region", "eu-west-3"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        !out.stdout_str().contains("AWS config file"),
+        "{}",
+        out.describe()
+    );
+    let request = kit.only_request();
+    let signed = crate::support::sigv4::authorization(&request).unwrap();
+    assert_eq!(signed.region, "eu-west-3", "{request:#?}");
+
+    let out = doctor_of("cfg", &[]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stdout_str()
+            .lines()
+            .any(|l| l
+                == "✓ profile \"cfg\" is in the AWS config file; its keys are profile \"doc\"'s"),
+        "{}",
+        out.describe()
+    );
+
+    kit.pass_insert(
+        "aws-auth/doc",
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n\
+             mfa_serial: {SERIAL_NUMBER}\n{}&digits=8\n",
+            otpauth_line()
+        ),
+    );
+    let out = doctor_of("doc", &[]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stdout_str()
+            .lines()
+            .any(|l| l.starts_with("✗ profile \"doc\", mfa_code: must be exactly 6 digits")),
+        "{}",
+        out.describe()
+    );
+}
+
+/// Without a profiles file, keys from the environment are a note; a profile asked for by
+/// name in a file that does not exist is a failed check.
+#[test]
+fn a_missing_profiles_file_is_a_note_unless_a_profile_is_named() {
+    let sandbox = Sandbox::new();
+    let out = run(sandbox.aws_auth_with_keys(&moto().url).arg("doctor"));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stdout_str()
+            .lines()
+            .any(|l| l.starts_with("· no profiles file at")),
+        "{}",
+        out.describe()
+    );
+    let out = run(sandbox
+        .aws_auth_with_keys(&moto().url)
+        .args(["doctor", "--profile", "work"]));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    let first = out.stdout_str().lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("✗ ") && first.contains("profiles.toml"),
+        "{}",
+        out.describe()
+    );
+}
