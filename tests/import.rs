@@ -8,14 +8,35 @@ use crate::support::sts_form::signing_key_id;
 use crate::support::*;
 use std::os::unix::fs::PermissionsExt;
 
+/// A credentials file as people keep them: comments, old keys commented out inside the
+/// section, CRLF, and many other accounts (over 2 KiB; the bound is 1 MiB).
 fn credentials() -> String {
+    let others: String = (0..40)
+        .map(|n| {
+            format!("[other-{n}]\naws_access_key_id = AKIAOTHER{n:011}\naws_secret_access_key = other/{n}\n")
+        })
+        .collect();
     format!(
         "# keys I should not keep here\n[default]\naws_access_key_id = AKIADEFAULT000000000\n\
          aws_secret_access_key = default/secret\n\n[work]\n; the work account\n\
+         #aws_access_key_id = AKIAOLDKEY0000000000\n; aws_secret_access_key = old/secret\n\
          aws_access_key_id = {SOURCE_ACCESS_KEY_ID}\r\nregion = eu-west-1\n\
-         aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n\n[temp]\n\
+         aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n\n{others}[temp]\n\
          aws_access_key_id = ASIATEMP000000000000\naws_secret_access_key = t\naws_session_token = SESSIONTOKEN\n"
     )
+}
+
+/// The file as import leaves it: the two key lines of [work] gone, every other byte kept.
+fn without_work_keys() -> String {
+    credentials()
+        .replace(
+            &format!("aws_access_key_id = {SOURCE_ACCESS_KEY_ID}\r\n"),
+            "",
+        )
+        .replace(
+            &format!("aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n"),
+            "",
+        )
 }
 
 fn setup() -> (Kit, std::path::PathBuf) {
@@ -46,16 +67,8 @@ fn keys_move_into_pass_and_leave_the_file_byte_for_byte() {
         show.stdout_str(),
         format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n")
     );
-    let expected = credentials()
-        .replace(
-            &format!("aws_access_key_id = {SOURCE_ACCESS_KEY_ID}\r\n"),
-            "",
-        )
-        .replace(
-            &format!("aws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n"),
-            "",
-        );
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    assert!(credentials().len() > 2048);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), without_work_keys());
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let profiles =
@@ -96,4 +109,69 @@ fn a_session_token_keep_and_an_early_failure_leave_the_file_untouched() {
             .stdout_str()
             .starts_with(SOURCE_SECRET_ACCESS_KEY)
     );
+}
+
+/// The keyring keeps the id and the secret as two items: both are read back, and then the
+/// lines leave the file.
+#[test]
+fn keys_move_into_the_keyring_as_two_items() {
+    let (kit, file) = setup();
+    let bus = crate::support::secret_service::SecretService::start(&kit.sandbox);
+    let mut cmd = kit.aws_auth();
+    bus.env(&mut cmd)
+        .args(["import", "--profile", "work", "--backend", "keyring"])
+        .env("AWS_SHARED_CREDENTIALS_FILE", &file);
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert_eq!(
+        bus.lookup(&kit.sandbox, "aws-auth", "work/secret_access_key")
+            .as_deref(),
+        Some(SOURCE_SECRET_ACCESS_KEY)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), without_work_keys());
+}
+
+/// A store that reads back another secret key beside the right id (here gpg, which pass
+/// decrypts with, hands back a changed entry): the keys are not the ones imported, so the
+/// credentials file keeps them.
+#[test]
+fn keys_that_read_back_otherwise_stay_in_the_file() {
+    let (kit, file) = setup();
+    let dir = kit.sandbox.path("gpg2-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    kit.sandbox.write(
+        "gpg2-bin/gpg2",
+        format!(
+            "#!/bin/sh\nfor a; do [ \"$a\" = -d ] && {{ printf 'changed/secret\\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\\n'; exit 0; }}; done\n\
+             exec /usr/bin/gpg \"$@\"\n"
+        ),
+    );
+    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = kit.aws_auth();
+    cmd.args(["import", "--profile", "work", "--backend", "pass"])
+        .env("AWS_SHARED_CREDENTIALS_FILE", &file);
+    let path = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "PATH")
+        .and_then(|(_, v)| v.map(|v| v.to_owned()))
+        .unwrap();
+    let mut first = std::ffi::OsString::from(&dir);
+    first.push(":");
+    first.push(path);
+    cmd.env("PATH", first);
+    let out = run(&mut cmd);
+    // What was done is said first; the error is the last line.
+    out.assert_failure(2);
+    let last = out.stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("aws-auth: error: ") && last.contains("reading them back gave other keys"),
+        "{}",
+        out.describe()
+    );
+    assert_absent(
+        &out.stderr,
+        &[SOURCE_SECRET_ACCESS_KEY, "changed/secret"],
+        "stderr",
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials());
 }

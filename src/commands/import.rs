@@ -50,10 +50,9 @@ fn find(text: &str, section: &str, path: &Path) -> Result<Found, Error> {
     for line in text.split_inclusive('\n') {
         let start = at;
         at += line.len();
+        // Comment lines (`#`, `;`) need no case of their own: they are no header, and the
+        // key before their `=` starts with `#` or `;`, so it is never one of ours.
         let trimmed = line.trim();
-        if trimmed.starts_with('#') || trimmed.starts_with(';') || trimmed.is_empty() {
-            continue;
-        }
         if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             current = Some(header.trim().to_owned());
             seen |= header.trim() == section;
