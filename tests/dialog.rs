@@ -168,6 +168,25 @@ fn settings_that_forbid_or_lack_a_dialog_are_clear_errors() {
     let out = run(&mut without_terminal(&cmd));
     assert_clear_error(&out, 1, &["no dialog program", "apt-get install zenity"]);
 
+    // prompt = "zenity" where there is none: that program named, with its install line.
+    profiles(&sandbox, "prompt = \"zenity\"\n");
+    let out = run(&mut without_terminal(&cmd));
+    assert_clear_error(
+        &out,
+        1,
+        &["zenity is not installed", "sudo apt-get install zenity"],
+    );
+    profiles(&sandbox, "");
+
+    // No desktop at all (cron: no DISPLAY, no WAYLAND_DISPLAY), zenity on PATH: auto stays
+    // with the terminal's error and never starts a dialog that has nowhere to appear.
+    let mut cmd = sandbox.aws_auth();
+    on_desktop(&mut cmd, &sts, &desktop).env_remove("DISPLAY");
+    cmd.args(["--profile", "dlg"]);
+    let out = run(&mut without_terminal(&cmd));
+    assert_clear_error(&out, 1, &["no terminal to ask on"]);
+    assert!(!out.stderr.contains("zenity"), "{}", out.describe());
+
     // A display that is not there: zenity's own words, not "cancelled".
     let mut cmd = sandbox.aws_auth();
     cmd.args(["--profile", "dlg"]);
