@@ -1,8 +1,7 @@
 //! Where cached sessions live: a small trait (keyring-rs style) that each store implements,
-//! and the in-memory store the unit tests use. No store writes plain text to disk.
+//! and the in-memory store the unit tests use (compiled for them only). No store writes
+//! plain text to disk.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use zeroize::Zeroizing;
 
 /// A store failed; the message names the store and never holds a secret.
@@ -36,43 +35,54 @@ pub trait Store: Send + Sync {
     fn list(&self) -> Result<Vec<(String, Record)>, StoreError>;
 }
 
-/// Entries in this process only: for tests of the cache's rules.
-#[derive(Default)]
-pub struct Memory {
-    entries: Mutex<BTreeMap<String, Record>>,
-}
+#[cfg(test)]
+pub use memory::Memory;
 
-impl Memory {
-    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Record>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+/// Entries in this process only: for tests of the cache's rules (not in the binary).
+#[cfg(test)]
+mod memory {
+    use super::{Label, Record, Store, StoreError};
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use zeroize::Zeroizing;
 
-impl Store for Memory {
-    fn name(&self) -> &'static str {
-        "memory"
-    }
-
-    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
-        Ok(self.entries().get(key).cloned())
+    #[derive(Default)]
+    pub struct Memory {
+        entries: Mutex<BTreeMap<String, Record>>,
     }
 
-    fn put(&self, label: &Label, record: &[u8]) -> Result<(), StoreError> {
-        self.entries()
-            .insert(label.key.to_owned(), Zeroizing::new(record.to_vec()));
-        Ok(())
+    impl Memory {
+        fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Record>> {
+            self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        }
     }
 
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.entries().remove(key);
-        Ok(())
-    }
+    impl Store for Memory {
+        fn name(&self) -> &'static str {
+            "memory"
+        }
 
-    fn list(&self) -> Result<Vec<(String, Record)>, StoreError> {
-        Ok(self
-            .entries()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect())
+        fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+            Ok(self.entries().get(key).cloned())
+        }
+
+        fn put(&self, label: &Label, record: &[u8]) -> Result<(), StoreError> {
+            self.entries()
+                .insert(label.key.to_owned(), Zeroizing::new(record.to_vec()));
+            Ok(())
+        }
+
+        fn remove(&self, key: &str) -> Result<(), StoreError> {
+            self.entries().remove(key);
+            Ok(())
+        }
+
+        fn list(&self) -> Result<Vec<(String, Record)>, StoreError> {
+            Ok(self
+                .entries()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect())
+        }
     }
 }
