@@ -947,7 +947,25 @@ fn the_kernel_keyring_serves_a_later_login() {
     let p = rig.profile("kernel", Some(ROLE), false, "");
     // Every run is its own `keyctl session`, as two logins are.
     let first = Printed::sh(&rig.run(&p, &["--token-code", TOKEN_CODE]));
-    assert_eq!(kernel_entries(&rig.sandbox, &p).len(), 2);
+    let ids = kernel_entries(&rig.sandbox, &p);
+    assert_eq!(ids.len(), 2);
+    // The kernel drops each entry itself when its credentials expire (an hour's role, a
+    // 12-hour MFA session): /proc/keys shows a timeout under a day for both ("59m", "11h"),
+    // never "perm" or weeks.
+    let keys = std::fs::read_to_string("/proc/keys").unwrap();
+    for id in &ids {
+        let hex = format!("{:08x}", id.parse::<u32>().unwrap());
+        let line = keys
+            .lines()
+            .find(|l| l.starts_with(&hex))
+            .unwrap_or_else(|| panic!("key {hex} in /proc/keys:\n{keys}"));
+        let timeout = line.split_whitespace().nth(3).unwrap();
+        let (count, unit) = timeout.split_at(timeout.len() - 1);
+        assert!(
+            count.parse::<u32>().is_ok() && ["s", "m", "h"].contains(&unit),
+            "timeout of {line}"
+        );
+    }
     assert_eq!(Printed::sh(&rig.run(&p, &[])), first);
     assert_eq!(rig.sts.total(), 2);
 }
