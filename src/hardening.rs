@@ -233,8 +233,8 @@ mod tests {
         });
         assert_eq!(status, 0, "check {status} failed");
 
-        // Only fd 1 closed, fd 0 and fd 2 on a pipe: fd 1 becomes /dev/null (moved from a
-        // higher number), and fd 0 and fd 2 still are the pipe.
+        // Only fd 1 closed, fd 0 and fd 2 on a pipe: fd 1 becomes /dev/null, and fd 0 and
+        // fd 2 are still the pipe (an open descriptor is never replaced).
         let status = in_child(|| unsafe {
             let null = dev_null();
             let mut pipe = [0; 2];
