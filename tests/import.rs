@@ -137,28 +137,17 @@ fn keys_move_into_the_keyring_as_two_items() {
 #[test]
 fn keys_that_read_back_otherwise_stay_in_the_file() {
     let (kit, file) = setup();
-    let dir = kit.sandbox.path("gpg2-bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    kit.sandbox.write(
-        "gpg2-bin/gpg2",
-        format!(
-            "#!/bin/sh\nfor a; do [ \"$a\" = -d ] && {{ printf 'changed/secret\\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\\n'; exit 0; }}; done\n\
-             exec /usr/bin/gpg \"$@\"\n"
-        ),
-    );
-    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut cmd = kit.aws_auth();
     cmd.args(["import", "--profile", "work", "--backend", "pass"])
         .env("AWS_SHARED_CREDENTIALS_FILE", &file);
-    let path = cmd
-        .get_envs()
-        .find(|(k, _)| *k == "PATH")
-        .and_then(|(_, v)| v.map(|v| v.to_owned()))
-        .unwrap();
-    let mut first = std::ffi::OsString::from(&dir);
-    first.push(":");
-    first.push(path);
-    cmd.env("PATH", first);
+    gpg2_first_on_path(
+        &kit.sandbox,
+        &mut cmd,
+        &format!(
+            "for a; do [ \"$a\" = -d ] && {{ printf 'changed/secret\\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\\n'; exit 0; }}; done\n\
+             exec /usr/bin/gpg \"$@\"\n"
+        ),
+    );
     let out = run(&mut cmd);
     // What was done is said first; the error is the last line.
     out.assert_failure(2);

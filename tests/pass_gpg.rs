@@ -23,41 +23,25 @@ fn kit() -> Kit {
 }
 
 /// A `gpg2` first on PATH that logs its argv (one line, tab-separated) and runs the real gpg.
-fn gpg2_wrapper(kit: &Kit) -> (std::path::PathBuf, std::path::PathBuf) {
+fn logging_gpg2(kit: &Kit, cmd: &mut Command) -> std::path::PathBuf {
     let log = kit.sandbox.path("gpg2.log");
-    let dir = kit.sandbox.path("gpg2-bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    kit.sandbox.write(
-        "gpg2-bin/gpg2",
-        format!(
-            "#!/bin/sh\nprintf '%s\\t' \"$@\" >> '{}'\necho >> '{}'\nexec /usr/bin/gpg \"$@\"\n",
+    gpg2_first_on_path(
+        &kit.sandbox,
+        cmd,
+        &format!(
+            "printf '%s\\t' \"$@\" >> '{}'\necho >> '{}'\nexec /usr/bin/gpg \"$@\"\n",
             log.display(),
             log.display()
         ),
     );
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    (dir, log)
-}
-
-fn with_path_first(cmd: &mut Command, dir: &std::path::Path) {
-    let path = cmd
-        .get_envs()
-        .find(|(k, _)| *k == "PATH")
-        .and_then(|(_, v)| v.map(|v| v.to_owned()))
-        .unwrap();
-    let mut first = std::ffi::OsString::from(dir);
-    first.push(":");
-    first.push(path);
-    cmd.env("PATH", first);
+    log
 }
 
 #[test]
 fn an_entry_is_decrypted_without_pass_with_pass_s_program_and_options() {
     let kit = kit();
-    let (dir, log) = gpg2_wrapper(&kit);
     let mut cmd = kit.profile("direct", &[]);
-    with_path_first(&mut cmd, &dir);
+    let log = logging_gpg2(&kit, &mut cmd);
     // If pass ran at all, the run would fail.
     cmd.env("FAKE_REAL_PASS", "/bin/false")
         .env("PASSWORD_STORE_GPG_OPTS", "--trust-model always");
@@ -121,16 +105,12 @@ fn pass_itself_runs_for_a_missing_entry_a_sneaky_path_and_a_gpg_failure() {
 #[test]
 fn what_a_failing_gpg_printed_is_never_taken() {
     let kit = kit();
-    let dir = kit.sandbox.path("gpg2-bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    kit.sandbox.write(
-        "gpg2-bin/gpg2",
-        "#!/bin/sh\n/usr/bin/gpg \"$@\"\necho 'gpg: decryption failed: Bad session key' >&2\nexit 2\n",
-    );
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut cmd = kit.profile("direct", &[]);
-    with_path_first(&mut cmd, &dir);
+    gpg2_first_on_path(
+        &kit.sandbox,
+        &mut cmd,
+        "/usr/bin/gpg \"$@\"\necho 'gpg: decryption failed: Bad session key' >&2\nexit 2\n",
+    );
     let out = run(&mut cmd);
     assert_clear_error(&out, 1, &["pass", "decryption failed"]);
     assert!(kit.fakes.log().contains("pass\tshow\taws-auth/direct"));

@@ -458,18 +458,7 @@ fn add_with_force_drops_the_profiles_cached_sessions() {
         keys.as_bytes(),
         std::time::Duration::from_secs(60),
     );
-    run.assert_success();
-    let (before, after) = run.stdout_str().split_once("===\n").unwrap();
-    assert!(
-        before.lines().any(|l| l.starts_with("forced\t")),
-        "the run cached a session\n{}",
-        run.describe()
-    );
-    assert!(
-        !after.lines().any(|l| l.starts_with("forced\t")),
-        "add --force dropped it\n{}",
-        run.describe()
-    );
+    assert_dropped_from_cache(&run, "forced");
 }
 
 // ---- end to end: moto, the real AWS CLI, real shells ----

@@ -5,7 +5,7 @@
 //! that can no longer encrypt) leaving a working key stored.
 
 use crate::support::aws_proxy::{AwsProxy, Fault};
-use crate::support::profile_kit::{Kit, otpauth_line};
+use crate::support::profile_kit::{Kit, assert_dropped_from_cache, otpauth_line};
 use crate::support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -632,16 +632,5 @@ fn rotating_drops_the_profiles_cached_sessions() {
         )
         .arg(aws_auth_bin());
     let run = run_limited(&mut cmd, std::time::Duration::from_secs(90));
-    run.assert_success();
-    let (before, after) = run.stdout_str().split_once("===\n").unwrap();
-    assert!(
-        before.lines().any(|l| l.starts_with("work\t")),
-        "the run cached a session\n{}",
-        run.describe()
-    );
-    assert!(
-        !after.lines().any(|l| l.starts_with("work\t")),
-        "rotate dropped it\n{}",
-        run.describe()
-    );
+    assert_dropped_from_cache(&run, "work");
 }

@@ -129,6 +129,42 @@ pub fn with_oathtool_around(
 /// The failure contract for bad input: the exit code, empty stdout, no panic, one paragraph
 /// on stderr that starts as aws-auth's errors do and names everything in `needles`, and a
 /// bounded time.
+/// A `gpg2` running `script` (sh), first on `cmd`'s PATH: pass and aws-auth's own
+/// decryption take gpg2 over gpg, so this stands in for the gpg of both.
+pub fn gpg2_first_on_path(sandbox: &Sandbox, cmd: &mut Command, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sandbox.path("gpg2-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    sandbox.write("gpg2-bin/gpg2", format!("#!/bin/sh\n{script}"));
+    std::fs::set_permissions(dir.join("gpg2"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "PATH")
+        .and_then(|(_, v)| v.map(|v| v.to_owned()))
+        .expect("the command has a PATH");
+    let mut first = std::ffi::OsString::from(dir);
+    first.push(":");
+    first.push(path);
+    cmd.env("PATH", first);
+}
+
+/// The output of a script that printed `cache list`, a `===` line and `cache list` again:
+/// the profile had an entry before and has none after.
+pub fn assert_dropped_from_cache(run: &Run, profile: &str) {
+    run.assert_success();
+    let (before, after) = run
+        .stdout_str()
+        .split_once("===\n")
+        .unwrap_or_else(|| panic!("no === line\n{}", run.describe()));
+    let has = |text: &str| text.lines().any(|l| l.starts_with(&format!("{profile}\t")));
+    assert!(has(before), "a session was cached\n{}", run.describe());
+    assert!(
+        !has(after),
+        "the cached sessions were dropped\n{}",
+        run.describe()
+    );
+}
+
 pub fn assert_clear_error(run: &Run, code: i32, needles: &[&str]) {
     run.assert_failure(code);
     let stderr = run.stderr.trim();
