@@ -309,13 +309,15 @@ impl Flow {
         }
         if source.session_token.is_some() {
             return Err(Error::Usage(
-                "without a role, the console session comes from GetFederationToken, which needs long-term keys,                  not a session token: give a role (--role-arn or the profile's role_arn)"
+                "without a role, the console session comes from GetFederationToken, which needs long-term keys, \
+                 not a session token: give a role (--role-arn or the profile's role_arn)"
                     .into(),
             ));
         }
         check(&flow, false)?;
         crate::say!(
-            "aws-auth: no role: signing in as a federated user of GetFederationToken, which carries no MFA, so a              policy that requires MFA will deny it; set a role (--role-arn or role_arn) to sign in through it"
+            "aws-auth: no role: signing in as a federated user of GetFederationToken, which carries no MFA, so a \
+             policy that requires MFA will deny it; set a role (--role-arn or role_arn) to sign in through it"
         );
         let sts = SdkSts::new(
             Endpoint {

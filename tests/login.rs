@@ -99,6 +99,38 @@ fn print_gives_the_login_url_of_the_role_s_credentials() {
     assert_ne!(field(&sessions[0], "sessionId"), SOURCE_ACCESS_KEY_ID);
 }
 
+/// A profile whose role is in profiles.toml: the role is known before any backend runs, so
+/// the entry is read once (not once to look for a role line and again for the keys).
+#[test]
+fn a_profiles_own_role_reads_its_backend_once() {
+    let sandbox = Sandbox::new();
+    let fed = Federation::start(false);
+    let fakes = Fakes::new(&sandbox);
+    fakes.gopass_entry(
+        "aws-auth/con",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    sandbox.write(
+        "home/.config/aws-auth/profiles.toml",
+        format!(
+            "[profiles.con]\nbackend = \"gopass\"\nrole_arn = \"{}\"\nrole_session_name = \"con\"\n",
+            role_arn("profile-role")
+        ),
+    );
+    let mut cmd = login(&sandbox, &fed, &["--print", "--profile", "con"]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let run = run(&mut cmd);
+    run.assert_success();
+    assert_eq!(fakes.calls_of("gopass").len(), 1, "{}", fakes.log());
+    let sessions = fed.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        who(&sandbox, &sessions[0]),
+        assumed_role_arn("profile-role", "con")
+    );
+}
+
 /// moto's GetFederationToken hands out fixed example keys nothing knows, so this one runs
 /// against the recording STS, which answers any call with credentials.
 #[test]
@@ -126,7 +158,14 @@ fn without_a_role_a_federation_token_signs_in_and_the_missing_mfa_is_said() {
             expected_url(&fed, "https://console.aws.amazon.com/s3/")
         )
     );
-    assert!(run.stderr.contains("carries no MFA"), "{}", run.describe());
+    assert!(
+        run.stderr.contains(
+            "aws-auth: no role: signing in as a federated user of GetFederationToken, which \
+             carries no MFA, so a policy that requires MFA will deny it; set a role"
+        ),
+        "{}",
+        run.describe()
+    );
     let requests = sts.requests();
     assert_eq!(requests.len(), 1);
     let call = &requests[0];
