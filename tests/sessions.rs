@@ -1238,7 +1238,7 @@ fn post_signed(
         .map(|(k, v)| format!("{k}={}", v.replace(':', "%3A").replace('/', "%2F")))
         .collect();
     let body = body.join("&");
-    let address = sts.url().trim_start_matches("http://").to_owned();
+    let address = sts.address();
     let date = sigv4::amz_date(now());
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), address.clone()),
@@ -1253,7 +1253,7 @@ fn post_signed(
     }
     let authorization = sigv4::sign(
         "POST",
-        "/",
+        sts.path(),
         &headers,
         &body,
         key,
@@ -1262,7 +1262,7 @@ fn post_signed(
         &date,
     );
     headers.push(("authorization".into(), authorization));
-    let mut head = String::from("POST / HTTP/1.1\r\n");
+    let mut head = format!("POST {} HTTP/1.1\r\n", sts.path());
     for (name, value) in &headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -357,6 +357,7 @@ pub fn reason(status: u16) -> &'static str {
         200 => "OK",
         400 => "Bad Request",
         403 => "Forbidden",
+        404 => "Not Found",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Whatever",

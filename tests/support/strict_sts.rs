@@ -20,7 +20,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -173,6 +173,8 @@ struct State {
 
 struct Shared {
     config: Builder,
+    /// `/sts-PID-N-NANOS`: the endpoint is unique to this server, not only to its port.
+    path: String,
     state: Mutex<State>,
     stop: AtomicBool,
 }
@@ -181,6 +183,8 @@ pub struct StrictSts {
     port: u16,
     shared: Arc<Shared>,
 }
+
+static NEXT_SERVER: AtomicU32 = AtomicU32::new(0);
 
 impl StrictSts {
     pub fn builder() -> Builder {
@@ -207,8 +211,18 @@ impl StrictSts {
     fn start_with(config: Builder) -> StrictSts {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
         let port = listener.local_addr().expect("local address").port();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .subsec_nanos();
+        let path = format!(
+            "/sts-{}-{}-{nanos}",
+            std::process::id(),
+            NEXT_SERVER.fetch_add(1, Ordering::SeqCst)
+        );
         let shared = Arc::new(Shared {
             config,
+            path,
             state: Mutex::new(State {
                 calls: Vec::new(),
                 issued: HashMap::new(),
@@ -222,9 +236,22 @@ impl StrictSts {
         StrictSts { port, shared }
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT/sts-PID-N-NANOS`. The path makes every cache key built on the
+    /// endpoint unique to this server: the user's persistent kernel keyring is shared by
+    /// every test of the uid (and by other containers on the same kernel), and a port is
+    /// soon reused, so an endpoint of only a port could meet another server's cached session.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}{}", self.port, self.shared.path)
+    }
+
+    /// `127.0.0.1:PORT`, to connect to.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The path every request must go to.
+    pub fn path(&self) -> &str {
+        &self.shared.path
     }
 
     /// Every request so far, in arrival order.
@@ -335,7 +362,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         let mut state = shared.state.lock().unwrap();
         let mut call = call;
         let outcome = answer(
-            &shared.config,
+            shared,
             &mut state,
             &mut call,
             &request,
@@ -383,12 +410,25 @@ impl Signer {
 }
 
 fn answer(
-    config: &Builder,
+    shared: &Shared,
     state: &mut State,
     call: &mut Call,
     request: &Request,
     token_header: Option<&str>,
 ) -> Result<String, Refusal> {
+    let config = &shared.config;
+    let path = request
+        .target
+        .split_once('?')
+        .map_or(&*request.target, |(p, _)| p);
+    if path.trim_end_matches('/') != shared.path {
+        return Err(Refusal(
+            404,
+            "Sender",
+            "NotFound",
+            format!("{path} is not this server's endpoint ({})", shared.path),
+        ));
+    }
     let action = call.action.clone();
     if !matches!(
         action.as_str(),
