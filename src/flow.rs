@@ -169,7 +169,7 @@ impl Flow {
         let cache = if flags.no_cache {
             None
         } else {
-            cache::open().store.map(Cache::new)
+            cache::open().map_err(Error::Usage)?.into_cache()
         };
         Ok(Flow {
             flags,

@@ -237,3 +237,37 @@ fn a_named_profile_without_a_profiles_file_is_a_failed_check() {
         out.describe()
     );
 }
+
+/// A store AWS_AUTH_CACHE_STORE names but that cannot be used (no bus for the Secret
+/// Service), or a value that names none, is a failed check; the sound setup's other lines
+/// still pass.
+#[test]
+fn a_named_cache_store_that_cannot_be_used_is_a_failed_check() {
+    let kit = kit_with_profile(3);
+    for (value, wanted) in [
+        (
+            "secret-service",
+            "✗ session cache: none, every run asks STS (no D-Bus session bus \
+             (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service; \
+             AWS_AUTH_CACHE_STORE=secret-service rules out the kernel keyring)",
+        ),
+        (
+            "bogus",
+            "✗ session cache: AWS_AUTH_CACHE_STORE is \"bogus\", not auto, secret-service or \
+             kernel-keyring",
+        ),
+    ] {
+        let mut cmd = kit.aws_auth();
+        cmd.args(["doctor", "--profile", "doc"])
+            .env("AWS_AUTH_CACHE_STORE", value);
+        let out = run(&mut without_terminal(&cmd));
+        assert_eq!(out.code, Some(1), "{}", out.describe());
+        assert_line(&out, |l| l == wanted);
+        let failed: Vec<&str> = out
+            .stdout_str()
+            .lines()
+            .filter(|l| l.starts_with("✗ "))
+            .collect();
+        assert_eq!(failed, [wanted], "{}", out.describe());
+    }
+}

@@ -446,6 +446,7 @@ fn add_with_force_drops_the_profiles_cached_sessions() {
     let mut cmd = kit.sandbox.command("keyctl");
     kit.env(&mut cmd);
     cmd.env_remove("AWS_AUTH_NO_CACHE")
+        .env("AWS_AUTH_CACHE_STORE", "kernel-keyring")
         .args(["session", "-", "sh", "-c"])
         .arg(format!(
             "\"$0\" --profile forced --token-code {TOKEN_CODE} </dev/null >/dev/null && \"$0\" cache list && \

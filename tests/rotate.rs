@@ -624,6 +624,7 @@ fn rotating_drops_the_profiles_cached_sessions() {
     let mut cmd = kit.sandbox.command("keyctl");
     kit.env(&mut cmd);
     cmd.env_remove("AWS_AUTH_NO_CACHE")
+        .env("AWS_AUTH_CACHE_STORE", "kernel-keyring")
         .env("AWS_ENDPOINT_URL", &moto().url)
         .args(["session", "-", "sh", "-c"])
         .arg(

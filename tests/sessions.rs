@@ -131,8 +131,11 @@ impl Rig {
     }
 
     /// `program` as the store needs it: in its own session keyring for the kernel keyring,
-    /// with the bus address for the Secret Service. Fakes first on PATH, aws-auth's
-    /// directory next; the STS as AWS_ENDPOINT_URL; the cache on unless `Cache::Off`.
+    /// with the bus address for the Secret Service, and that store named in
+    /// AWS_AUTH_CACHE_STORE (so a Secret Service that fails never sends a run, or a `cache
+    /// clear`, to the persistent kernel keyring every other test shares). Fakes first on
+    /// PATH, aws-auth's directory next; the STS as AWS_ENDPOINT_URL; the cache on unless
+    /// `Cache::Off`.
     pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = if self.cache == Cache::Kernel {
             let mut cmd = self.sandbox.command("keyctl");
@@ -143,6 +146,15 @@ impl Rig {
         };
         self.fakes.apply(&mut cmd);
         cmd.env("AWS_ENDPOINT_URL", self.sts.url());
+        match self.cache {
+            Cache::Kernel => {
+                cmd.env("AWS_AUTH_CACHE_STORE", "kernel-keyring");
+            }
+            Cache::SecretService => {
+                cmd.env("AWS_AUTH_CACHE_STORE", "secret-service");
+            }
+            Cache::Off => {}
+        }
         if self.cache != Cache::Off {
             cmd.env_remove("AWS_AUTH_NO_CACHE");
         }
@@ -927,18 +939,109 @@ fn cache_status_names_the_store() {
     let kernel = Rig::new(Cache::Kernel, StrictSts::start());
     let lines = status(&kernel, &mut kernel.aws_auth(&["cache", "status"]));
     assert_eq!(lines[0], "store: kernel-keyring");
-    // A bus address that reaches nothing falls back to the kernel keyring.
-    let lines = status(
-        &kernel,
-        kernel
-            .aws_auth(&["cache", "status"])
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
-    );
-    assert_eq!(lines[0], "store: kernel-keyring");
+    // Unnamed (auto), a bus address that reaches nothing falls back to the kernel keyring.
+    for store in [None, Some("auto")] {
+        let mut cmd = kernel.aws_auth(&["cache", "status"]);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env_remove("AWS_AUTH_CACHE_STORE");
+        if let Some(store) = store {
+            cmd.env("AWS_AUTH_CACHE_STORE", store);
+        }
+        let lines = status(&kernel, &mut cmd);
+        assert_eq!(lines[0], "store: kernel-keyring", "{store:?}");
+    }
 
     let ss = Rig::new(Cache::SecretService, StrictSts::start());
     let lines = status(&ss, &mut ss.aws_auth(&["cache", "status"]));
     assert_eq!(lines[0], "store: secret-service");
+}
+
+/// AWS_AUTH_CACHE_STORE names the store, and then it is that store or none. With a Secret
+/// Service on the bus, `kernel-keyring` caches in the kernel keyring only; `secret-service`
+/// without a bus is no store (never the kernel keyring): runs still succeed, each saying so
+/// and asking STS, while `cache list` and `cache clear` fail (their entries, if any, were
+/// not reached). A value that names no store is a usage error; `--no-cache` never reads it.
+#[test]
+fn a_named_store_is_that_store_or_none() {
+    let ss = Rig::new(Cache::SecretService, StrictSts::start());
+    let p = ss.profile("named", None, false, "");
+    let in_kernel = |rig: &Rig, p: &str, args: &[&str]| {
+        let mut cmd = rig.with_profile(p, args);
+        cmd.env("AWS_AUTH_CACHE_STORE", "kernel-keyring");
+        run(&mut without_terminal(&cmd))
+    };
+    let printed = Printed::sh(&in_kernel(&ss, &p, &["--token-code", TOKEN_CODE]));
+    assert_eq!(ss.entries(&p), [], "nothing in the Secret Service");
+    assert_eq!(kernel_entries(&ss.sandbox, &p).len(), 1);
+    assert_eq!(Printed::sh(&in_kernel(&ss, &p, &[])), printed);
+    assert_eq!(ss.sts.total(), 1);
+    let mut clear = ss.aws_auth(&["cache", "clear", "--profile", &p]);
+    clear.env("AWS_AUTH_CACHE_STORE", "kernel-keyring");
+    let cleared = run(&mut clear);
+    cleared.assert_success();
+    assert!(
+        cleared
+            .stderr
+            .contains("removed 1 cached session from the kernel-keyring"),
+        "{}",
+        cleared.describe()
+    );
+    assert_eq!(kernel_entries(&ss.sandbox, &p), Vec::<String>::new());
+
+    // secret-service, and no bus: no store.
+    let kernel = Rig::new(Cache::Kernel, StrictSts::start());
+    let q = kernel.profile("named-none", None, false, "");
+    let in_ss = |args: &[&str]| {
+        let mut cmd = kernel.aws_auth(args);
+        cmd.env("AWS_AUTH_CACHE_STORE", "secret-service");
+        run(&mut without_terminal(&cmd))
+    };
+    for code in ["111111", "222222"] {
+        let out = in_ss(&["--profile", &q, "--token-code", code]);
+        Printed::sh(&out);
+        let warning = "aws-auth: warning: no session cache: no D-Bus session bus \
+                       (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service; \
+                       AWS_AUTH_CACHE_STORE=secret-service rules out the kernel keyring; \
+                       continuing without it";
+        assert_eq!(aws_auth_stderr(&out), warning, "{}", out.describe());
+    }
+    assert_eq!(kernel.sts.total(), 2, "nothing was cached");
+    assert_eq!(kernel_entries(&kernel.sandbox, &q), Vec::<String>::new());
+    for sub in ["list", "clear"] {
+        let out = in_ss(&["cache", sub]);
+        out.assert_failure(1);
+        assert!(
+            out.stderr.contains("rules out the kernel keyring"),
+            "{}",
+            out.describe()
+        );
+    }
+    let status = in_ss(&["cache", "status"]);
+    status.assert_success();
+    assert!(
+        status.stdout_str().starts_with("store: none\n"),
+        "{}",
+        status.describe()
+    );
+
+    // A value that names no store.
+    let mut bad = kernel.with_profile(&q, &["--token-code", "333333"]);
+    bad.env("AWS_AUTH_CACHE_STORE", "kernel");
+    let out = run(&mut without_terminal(&bad));
+    out.assert_failure(2);
+    assert!(
+        out.stderr.contains(
+            "AWS_AUTH_CACHE_STORE is \"kernel\", not auto, secret-service or kernel-keyring"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(kernel.sts.total(), 2, "refused before any request");
+    bad.arg("--no-cache");
+    Printed::sh(&run(&mut without_terminal(&bad)));
+    let mut list = kernel.aws_auth(&["cache", "list"]);
+    list.env("AWS_AUTH_CACHE_STORE", "kernel");
+    run(&mut list).assert_failure(2);
 }
 
 #[test]

@@ -71,37 +71,80 @@ fn hex(bytes: &[u8]) -> String {
 pub struct Opened {
     pub store: Option<Box<dyn Store>>,
     pub reason: String,
+    /// `AWS_AUTH_CACHE_STORE` named a store and it cannot be used: the user asked for
+    /// something that is not happening, so runs warn and `cache list|clear` fail.
+    pub refused: bool,
 }
 
-/// Picks the store: the Secret Service when a D-Bus session reaches one, else the user's
-/// persistent kernel keyring, else none (a container that forbids keyctl): never a file.
+impl Opened {
+    /// The cache for a run: a warning when the named store is refused, nothing said when
+    /// `auto` finds no store (a container that forbids keyctl).
+    pub fn into_cache(self) -> Option<Cache> {
+        if self.refused {
+            crate::say!(
+                "aws-auth: warning: no session cache: {}; continuing without it",
+                self.reason
+            );
+        }
+        self.store.map(Cache::new)
+    }
+}
+
+/// Which store `AWS_AUTH_CACHE_STORE` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Choice {
+    Auto,
+    SecretService,
+    KernelKeyring,
+}
+
+const STORE_VAR: &str = "AWS_AUTH_CACHE_STORE";
+
+fn choice() -> Result<Choice, String> {
+    match crate::env::var(STORE_VAR).as_deref() {
+        None | Some("auto") => Ok(Choice::Auto),
+        Some("secret-service") => Ok(Choice::SecretService),
+        Some("kernel-keyring") => Ok(Choice::KernelKeyring),
+        Some(other) => Err(format!(
+            "{STORE_VAR} is {:?}, not auto, secret-service or kernel-keyring",
+            crate::sts::clean_server_text(other)
+        )),
+    }
+}
+
+/// Picks the store: with `AWS_AUTH_CACHE_STORE` unset or `auto`, the Secret Service when a
+/// D-Bus session reaches one, else the user's persistent kernel keyring, else none (a
+/// container that forbids keyctl); a named store is that store or none, never the other
+/// one. Never a file.
+/// An `AWS_AUTH_CACHE_STORE` that names no store is an error (a usage error, exit 2, for
+/// the commands that use the cache).
 #[cfg(target_os = "linux")]
-pub fn open() -> Opened {
+pub fn open() -> Result<Opened, String> {
+    let choice = choice()?;
     let mut why = Vec::new();
-    let bus = crate::env::var("DBUS_SESSION_BUS_ADDRESS").is_some();
-    if bus {
-        // A D-Bus call can wait a long time on a stuck daemon: the cache is not worth it.
-        let (done, result) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done.send(secret_service::Ss::open());
-        });
-        match result.recv_timeout(Duration::from_secs(3)) {
-            Ok(Ok(ss)) => {
-                return Opened {
+    if choice != Choice::KernelKeyring {
+        match open_secret_service() {
+            Ok(ss) => {
+                return Ok(Opened {
                     store: Some(Box::new(ss)),
                     reason: "a Secret Service answers on the D-Bus session bus; entries are items of its \
                              default collection, encrypted at rest by the keyring daemon"
                         .into(),
-                };
+                    refused: false,
+                });
             }
-            Ok(Err(e)) => why.push(e.to_string()),
-            Err(_) => why.push("the Secret Service did not answer within 3 s".into()),
+            Err(e) => why.push(e),
         }
-    } else {
-        why.push(
-            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service"
-                .to_owned(),
-        );
+        if choice == Choice::SecretService {
+            why.push(format!(
+                "{STORE_VAR}=secret-service rules out the kernel keyring"
+            ));
+            return Ok(Opened {
+                store: None,
+                reason: why.join("; "),
+                refused: true,
+            });
+        }
     }
     match kernel::Kernel::open() {
         Ok(kernel) => {
@@ -110,29 +153,54 @@ pub fn open() -> Opened {
                  kernel memory only"
                     .into(),
             );
-            Opened {
+            Ok(Opened {
                 store: Some(Box::new(kernel)),
                 reason: why.join("; "),
-            }
+                refused: false,
+            })
         }
         Err(e) => {
             why.push(e.to_string());
-            why.push("aws-auth runs without a session cache".into());
-            Opened {
+            if choice == Choice::Auto {
+                why.push("aws-auth runs without a session cache".into());
+            }
+            Ok(Opened {
                 store: None,
                 reason: why.join("; "),
-            }
+                refused: choice != Choice::Auto,
+            })
         }
     }
 }
 
+/// The Secret Service of the session bus, or why not (within 3 s: a D-Bus call can wait a
+/// long time on a stuck daemon, and the cache is not worth it).
+#[cfg(target_os = "linux")]
+fn open_secret_service() -> Result<secret_service::Ss, String> {
+    if crate::env::var("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return Err(
+            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service".into(),
+        );
+    }
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(secret_service::Ss::open());
+    });
+    match result.recv_timeout(Duration::from_secs(3)) {
+        Ok(Ok(ss)) => Ok(ss),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the Secret Service did not answer within 3 s".into()),
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
-pub fn open() -> Opened {
-    Opened {
+pub fn open() -> Result<Opened, String> {
+    Ok(Opened {
         store: None,
         reason: "the session cache is implemented for Linux only so far; aws-auth runs without one"
             .into(),
-    }
+        refused: choice()? != Choice::Auto,
+    })
 }
 
 /// A store and where its locks go.

@@ -376,7 +376,22 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).
 pub(crate) fn forget_sessions(name: &str) {
-    let Some(store) = crate::cache::open().store else {
+    let opened = match crate::cache::open() {
+        Ok(opened) => opened,
+        Err(e) => {
+            crate::say!(
+                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}"
+            );
+            return;
+        }
+    };
+    let Some(store) = opened.store else {
+        if opened.refused {
+            crate::say!(
+                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {}",
+                opened.reason
+            );
+        }
         return;
     };
     match crate::cache::Cache::new(store).clear(Some(name)) {

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use zeroize::Zeroizing;
 
 pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
-    let opened = cache::open();
+    let opened = cache::open().map_err(Error::Usage)?;
     let mut out = Zeroizing::new(String::new());
     match command {
         CacheCommand::Status => {
@@ -21,8 +21,7 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
         }
         CacheCommand::List => {
             let Some(store) = opened.store else {
-                crate::say!("aws-auth: no session cache: {}", opened.reason);
-                return Ok(Outcome::Print(out));
+                return no_store(opened.reason, opened.refused, out);
             };
             let cache = Cache::new(store);
             let mut entries = cache.entries().map_err(|e| Error::Cache(e.to_string()))?;
@@ -51,17 +50,28 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
         }
         CacheCommand::Clear { profile } => {
             let Some(store) = opened.store else {
-                crate::say!("aws-auth: no session cache: {}", opened.reason);
-                return Ok(Outcome::Print(out));
+                return no_store(opened.reason, opened.refused, out);
             };
+            let name = store.name();
             let removed = Cache::new(store)
                 .clear(profile.as_deref())
                 .map_err(|e| Error::Cache(e.to_string()))?;
             crate::say!(
-                "aws-auth: removed {removed} cached session{}",
+                "aws-auth: removed {removed} cached session{} from the {name}",
                 if removed == 1 { "" } else { "s" }
             );
         }
     }
+    Ok(Outcome::Print(out))
+}
+
+/// `list` and `clear` without a store: nothing to show or remove when `auto` finds none; an
+/// error when the store `AWS_AUTH_CACHE_STORE` names cannot be used (its entries, if any,
+/// were neither listed nor removed).
+fn no_store(reason: String, refused: bool, out: Zeroizing<String>) -> Result<Outcome, Error> {
+    if refused {
+        return Err(Error::Cache(reason));
+    }
+    crate::say!("aws-auth: no session cache: {reason}");
     Ok(Outcome::Print(out))
 }

@@ -158,17 +158,9 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
         },
     };
 
-    let opened = crate::cache::open();
-    match &opened.store {
-        Some(store) => report.pass(&format!(
-            "session cache: {} ({})",
-            store.name(),
-            opened.reason
-        )),
-        None => report.note(&format!(
-            "session cache: none, every run asks STS ({})",
-            opened.reason
-        )),
+    match crate::cache::open() {
+        Err(e) => report.fail(&format!("session cache: {e}")),
+        Ok(opened) => cache_check(&mut report, &opened),
     }
 
     match source {
@@ -179,6 +171,26 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
     let failed = report.failed;
     crate::write_stdout(report.text.as_bytes())?;
     Ok(Outcome::Exit(if failed { 1 } else { 0 }))
+}
+
+/// Which cache store is in use and why; a failure when the store AWS_AUTH_CACHE_STORE names
+/// cannot be used.
+fn cache_check(report: &mut Report, opened: &crate::cache::Opened) {
+    match &opened.store {
+        Some(store) => report.pass(&format!(
+            "session cache: {} ({})",
+            store.name(),
+            opened.reason
+        )),
+        None if opened.refused => report.fail(&format!(
+            "session cache: none, every run asks STS ({})",
+            opened.reason
+        )),
+        None => report.note(&format!(
+            "session cache: none, every run asks STS ({})",
+            opened.reason
+        )),
+    }
 }
 
 /// The ARNs the profile gave (already validated when the profile was applied) and where the
