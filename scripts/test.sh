@@ -30,6 +30,10 @@ if ! "$venv/bin/python" -c 'import moto, awscli' 2>/dev/null; then
 fi
 export PATH="$venv/bin:$PATH"
 
+# A failing test's message carries the whole transcript of the run it checked (command,
+# exit code, stdout, stderr); a backtrace of the test harness would only bury it.
+export RUST_BACKTRACE=0
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked "$@"

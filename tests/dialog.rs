@@ -35,12 +35,20 @@ fn on_desktop<'c>(cmd: &'c mut Command, sts: &StrictSts, desktop: &Desktop) -> &
         .env("DISPLAY", &desktop.display)
 }
 
-/// Runs `cmd` without a terminal while `answer` works the dialog.
+/// Runs `cmd` without a terminal while `answer` works the dialog. When answering fails (the
+/// dialog never showed), the panic carries the run's transcript: why it never asked.
 fn run_answering(cmd: &Command, answer: impl FnOnce() + Send) -> Run {
     std::thread::scope(|scope| {
         let typing = scope.spawn(answer);
         let out = run(&mut without_terminal(cmd));
-        typing.join().unwrap();
+        if let Err(panic) = typing.join() {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            panic!("{why}\n{}", out.describe());
+        }
         out
     })
 }

@@ -16,7 +16,17 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 impl Desktop {
     /// Starts Xvfb on a display number no other server holds, and waits for its socket.
     pub fn start() -> Desktop {
-        let base = 100 + (std::process::id() % 200) * 10;
+        // Pids repeat across containers, the clock does not: a base from both makes two test
+        // runs on one machine unlikely to reach for the same display numbers.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let base = 100
+            + (std::process::id()
+                .wrapping_mul(31)
+                .wrapping_add(nanos / 1000)
+                % 2000)
+                * 10;
         loop {
             let n = base + NEXT.fetch_add(1, Ordering::SeqCst) % 1000;
             if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
