@@ -116,6 +116,7 @@ fn choice() -> Result<Choice, String> {
 /// D-Bus session reaches one, else the user's persistent kernel keyring, else none (a
 /// container that forbids keyctl); a named store is that store or none, never the other
 /// one. Never a file.
+///
 /// An `AWS_AUTH_CACHE_STORE` that names no store is an error (a usage error, exit 2, for
 /// the commands that use the cache).
 #[cfg(target_os = "linux")]
