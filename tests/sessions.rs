@@ -11,6 +11,7 @@
 
 use crate::support::fakes::Fakes;
 use crate::support::profile_kit::{TOTP_SEED, assert_absent, otpauth_line};
+use crate::support::seccomp;
 use crate::support::secret_service::SecretService;
 use crate::support::sigv4::{Mismatch, SIGNATURE_MISMATCH_MESSAGE, SignatureCheck};
 use crate::support::strict_sts::{
@@ -1042,6 +1043,67 @@ fn a_named_store_is_that_store_or_none() {
     let mut list = kernel.aws_auth(&["cache", "list"]);
     list.env("AWS_AUTH_CACHE_STORE", "kernel");
     run(&mut list).assert_failure(2);
+}
+
+/// Where keyctl is forbidden (Docker's default seccomp profile) there is no store: unnamed,
+/// a run says nothing of it and `cache list` tells why there is nothing to list; with the
+/// kernel keyring named, every run warns and `cache list` fails.
+#[test]
+fn without_keyctl_there_is_no_store_and_only_a_named_one_is_an_error() {
+    let rig = Rig::new(Cache::Off, StrictSts::start());
+    let p = rig.profile("no-keyctl", None, false, "");
+    let forbidden = |store: Option<&str>, args: &[&str]| {
+        let mut cmd = rig.aws_auth(args);
+        cmd.env_remove("AWS_AUTH_NO_CACHE");
+        if let Some(store) = store {
+            cmd.env("AWS_AUTH_CACHE_STORE", store);
+        }
+        let mut cmd = without_terminal(&cmd);
+        seccomp::forbid_keyrings(&mut cmd);
+        run(&mut cmd)
+    };
+    let unnamed = forbidden(None, &["--profile", &p, "--token-code", "111111"]);
+    Printed::sh(&unnamed);
+    assert_eq!(unnamed.stderr, "", "{}", unnamed.describe());
+    let status = forbidden(None, &["cache", "status"]);
+    status.assert_success();
+    let reason = status.stdout_str().lines().nth(1).unwrap_or_default();
+    assert!(
+        status.stdout_str().starts_with("store: none\n")
+            && reason.contains("kernel keyring: keyctl get_persistent")
+            && reason.ends_with("; aws-auth runs without a session cache"),
+        "{}",
+        status.describe()
+    );
+    let list = forbidden(None, &["cache", "list"]);
+    list.assert_success();
+    assert!(
+        list.stderr.starts_with("aws-auth: no session cache: "),
+        "{}",
+        list.describe()
+    );
+
+    let named = forbidden(
+        Some("kernel-keyring"),
+        &["--profile", &p, "--token-code", "222222"],
+    );
+    Printed::sh(&named);
+    assert!(
+        named
+            .stderr
+            .starts_with("aws-auth: warning: no session cache: ")
+            && named
+                .stderr
+                .contains("kernel keyring: keyctl get_persistent")
+            && named.stderr.ends_with("; continuing without it\n")
+            && !named
+                .stderr
+                .contains("aws-auth runs without a session cache"),
+        "{}",
+        named.describe()
+    );
+    forbidden(Some("kernel-keyring"), &["cache", "list"]).assert_failure(1);
+    assert_eq!(rig.sts.total(), 2);
 }
 
 #[test]

@@ -58,6 +58,7 @@ pub mod fakes;
 pub mod federation;
 pub mod pass_store;
 pub mod profile_kit;
+pub mod seccomp;
 pub mod secret_service;
 pub mod sigv4;
 pub mod strict_sts;
