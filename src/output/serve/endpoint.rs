@@ -37,7 +37,7 @@ impl Token {
         let mut hex = Zeroizing::new(String::with_capacity(2 * TOKEN_BYTES));
         for byte in bytes.iter() {
             for nibble in [byte >> 4, byte & 0xf] {
-                hex.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+                hex.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
             }
         }
         Ok(Token(hex))
@@ -268,6 +268,31 @@ fn credentials_body(credentials: &SessionCredentials) -> Zeroizing<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 64 lowercase hex digits, each nibble of the random bytes one digit: over 64 tokens
+    /// every digit shows in both places of a byte (a nibble lost to a bad shift or mask
+    /// would leave whole digits out, and the token with a fraction of its 256 bits), and no
+    /// token repeats.
+    #[test]
+    fn a_token_is_every_random_bit_in_hex() {
+        let tokens: Vec<String> = (0..64)
+            .map(|_| Token::generate().unwrap().as_str().to_owned())
+            .collect();
+        let mut high = std::collections::BTreeSet::new();
+        let mut low = std::collections::BTreeSet::new();
+        for token in &tokens {
+            assert_eq!(token.len(), 2 * TOKEN_BYTES);
+            assert!(token.bytes().all(|b| b"0123456789abcdef".contains(&b)), "{token}");
+            for pair in token.as_bytes().chunks(2) {
+                high.insert(pair[0]);
+                low.insert(pair[1]);
+            }
+        }
+        assert_eq!(high.len(), 16, "high nibbles");
+        assert_eq!(low.len(), 16, "low nibbles");
+        let distinct: std::collections::BTreeSet<&String> = tokens.iter().collect();
+        assert_eq!(distinct.len(), tokens.len());
+    }
     use aws_smithy_types::DateTime;
     use http_body_util::BodyExt;
     use secrecy::SecretString;
