@@ -269,6 +269,21 @@ fn credentials_body(credentials: &SessionCredentials) -> Zeroizing<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// The body is sized for the worst case up front (a grown buffer leaves a copy of the
+    /// secret behind): credentials of nothing but control characters, six bytes each in
+    /// JSON, stay inside it (the function's debug assertion checks it).
+    #[test]
+    fn the_worst_case_body_fits_the_buffer() {
+        let control = "\u{1}".repeat(300);
+        let body = credentials_body(&SessionCredentials {
+            access_key_id: control.clone(),
+            secret_access_key: SecretString::from(control.clone()),
+            session_token: SecretString::from(control.repeat(3)),
+            expiration: DateTime::from_secs(1_700_000_000),
+        });
+        assert!(body.len() > 6 * 5 * control.len(), "{}", body.len());
+    }
+
     /// 64 lowercase hex digits, each nibble of the random bytes one digit: over 64 tokens
     /// every digit shows in both places of a byte (a nibble lost to a bad shift or mask
     /// would leave whole digits out, and the token with a fraction of its 256 bits), and no
@@ -282,7 +297,10 @@ mod tests {
         let mut low = std::collections::BTreeSet::new();
         for token in &tokens {
             assert_eq!(token.len(), 2 * TOKEN_BYTES);
-            assert!(token.bytes().all(|b| b"0123456789abcdef".contains(&b)), "{token}");
+            assert!(
+                token.bytes().all(|b| b"0123456789abcdef".contains(&b)),
+                "{token}"
+            );
             for pair in token.as_bytes().chunks(2) {
                 high.insert(pair[0]);
                 low.insert(pair[1]);

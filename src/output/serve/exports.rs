@@ -78,6 +78,21 @@ mod tests {
 
     const URL: &str = "http://127.0.0.1:4321/";
 
+    /// The buffer is sized for the worst case up front, so the one holding the token never
+    /// grows (leaving a copy behind): values that are nothing but quotes and backslashes,
+    /// what each shell's quoting makes longest, stay inside it (the render's debug
+    /// assertion checks it).
+    #[test]
+    fn the_worst_case_fits_the_buffer() {
+        let nasty = "'\\\"$`".repeat(1024);
+        for format in [Format::Sh, Format::Fish, Format::Powershell] {
+            let out = render(format, &nasty, &nasty, Some(&nasty)).unwrap();
+            assert!(out.len() > 4 * nasty.len(), "{format:?}");
+            // And with nothing to quote, the fixed text alone.
+            render(format, "", "", Some("")).unwrap();
+        }
+    }
+
     fn pid_line(prefix: &str, suffix: &str) -> String {
         format!("{prefix}{}{suffix}", std::process::id())
     }
