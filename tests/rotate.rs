@@ -7,17 +7,6 @@
 use crate::support::aws_proxy::{AwsProxy, Fault};
 use crate::support::profile_kit::{Kit, assert_dropped_from_cache, otpauth_line};
 use crate::support::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// A user name no other test uses (moto is shared by the whole test process).
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
 
 /// The AWS CLI against moto, signed with `keys`, text output.
 fn aws(kit: &Kit, keys: (&str, &str), args: &[&str]) -> Run {

@@ -22,8 +22,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/cache-role";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/other-role";
@@ -52,8 +51,6 @@ pub(crate) struct Rig {
     profiles: Mutex<(Vec<String>, String)>,
     pub sandbox: Sandbox,
 }
-
-static NEXT_PROFILE: AtomicU32 = AtomicU32::new(0);
 
 impl Rig {
     pub(crate) fn new(cache: Cache, sts: StrictSts) -> Rig {
@@ -92,15 +89,7 @@ impl Rig {
         otpauth: bool,
         extra: &str,
     ) -> String {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("a clock after 1970")
-            .subsec_nanos();
-        let name = format!(
-            "{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT_PROFILE.fetch_add(1, Ordering::SeqCst)
-        );
+        let name = unique(tag);
         let mut entry = format!(
             "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {access_key_id}\nmfa_serial: {SERIAL_NUMBER}\n"
         );

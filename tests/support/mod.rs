@@ -24,6 +24,22 @@ pub const SERIAL_NUMBER: &str = "arn:aws:iam::123456789012:mfa/alice";
 pub const ACCOUNT: &str = "123456789012";
 
 /// `arn:aws:iam::123456789012:role/NAME`.
+/// `TAG-PID-N-NANOS`: unique across the tests of a process (N), processes (PID) and runs
+/// or containers whose pids repeat (the clock), for names in shared places (moto, the
+/// user's kernel keyring).
+pub fn unique(tag: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .subsec_nanos();
+    format!(
+        "{tag}-{}-{}-{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
+}
+
 pub fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
 }

@@ -20,7 +20,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -184,8 +184,6 @@ pub struct StrictSts {
     shared: Arc<Shared>,
 }
 
-static NEXT_SERVER: AtomicU32 = AtomicU32::new(0);
-
 impl StrictSts {
     pub fn builder() -> Builder {
         Builder {
@@ -211,15 +209,7 @@ impl StrictSts {
     fn start_with(config: Builder) -> StrictSts {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
         let port = listener.local_addr().expect("local address").port();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("a clock after 1970")
-            .subsec_nanos();
-        let path = format!(
-            "/sts-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT_SERVER.fetch_add(1, Ordering::SeqCst)
-        );
+        let path = format!("/{}", super::unique("sts"));
         let shared = Arc::new(Shared {
             config,
             path,
