@@ -376,23 +376,19 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).
 pub(crate) fn forget_sessions(name: &str) {
-    let opened = match crate::cache::open() {
-        Ok(opened) => opened,
-        Err(e) => {
+    use crate::cache::Opened;
+    let store = match crate::cache::open() {
+        Ok(Opened {
+            store: Some(store), ..
+        }) => store,
+        // No store where none was asked for (a container without keyctl): nothing cached.
+        Ok(Opened { refused: false, .. }) => return,
+        Ok(Opened { reason, .. }) | Err(reason) => {
             crate::say!(
-                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}"
+                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {reason}"
             );
             return;
         }
-    };
-    let Some(store) = opened.store else {
-        if opened.refused {
-            crate::say!(
-                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {}",
-                opened.reason
-            );
-        }
-        return;
     };
     match crate::cache::Cache::new(store).clear(Some(name)) {
         Ok(0) => {}

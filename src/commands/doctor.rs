@@ -176,21 +176,22 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
 /// Which cache store is in use and why; a failure when the store AWS_AUTH_CACHE_STORE names
 /// cannot be used.
 fn cache_check(report: &mut Report, opened: &crate::cache::Opened) {
-    match &opened.store {
-        Some(store) => report.pass(&format!(
-            "session cache: {} ({})",
-            store.name(),
-            opened.reason
-        )),
-        None if opened.refused => report.fail(&format!(
+    let Some(store) = &opened.store else {
+        let line = format!(
             "session cache: none, every run asks STS ({})",
             opened.reason
-        )),
-        None => report.note(&format!(
-            "session cache: none, every run asks STS ({})",
-            opened.reason
-        )),
-    }
+        );
+        return if opened.refused {
+            report.fail(&line)
+        } else {
+            report.note(&line)
+        };
+    };
+    report.pass(&format!(
+        "session cache: {} ({})",
+        store.name(),
+        opened.reason
+    ));
 }
 
 /// The ARNs the profile gave (already validated when the profile was applied) and where the
