@@ -128,6 +128,14 @@ pub struct ImportArgs {
     #[arg(long, value_name = "BACKEND", default_value = "pass")]
     pub backend: String,
 
+    /// ARN of the MFA device to use with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+
+    /// Role to assume with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
     /// Leave the credentials file as it is.
     #[arg(long)]
     pub keep: bool,

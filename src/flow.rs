@@ -866,6 +866,9 @@ pub(crate) fn source_from_env() -> Result<SourceCredentials, Error> {
                 .into(),
         ));
     };
+    // Checked like a profile's: a secret given as the id would travel in a request header.
+    validate::access_key_id(&access_key_id)
+        .map_err(|e| Error::Usage(format!("AWS_ACCESS_KEY_ID: {}", e.problem)))?;
     let secret = Zeroizing::new(
         secret
             .into_string()

@@ -164,3 +164,41 @@ fn keys_that_read_back_otherwise_stay_in_the_file() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials());
 }
+
+/// Regression (key loss): a section that appears twice had its last pair stored and the key
+/// lines of both deleted, so the first key was lost. Refused before anything changes.
+#[test]
+fn a_section_given_twice_is_refused_and_nothing_changes() {
+    let (kit, file) = setup();
+    let twice = format!(
+        "{}[work]\naws_access_key_id = AKIASECONDKEY0000000\naws_secret_access_key = second/secret\n",
+        credentials()
+    );
+    std::fs::write(&file, &twice).unwrap();
+    let out = import(&kit, &file, &["--profile", "work"]);
+    assert_clear_error(&out, 2, &["2 [work] sections", "Nothing was changed"]);
+    assert_absent(&out.stderr, &[SOURCE_SECRET_ACCESS_KEY, "second/secret"], "stderr");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), twice);
+    assert_ne!(kit.pass().show(&kit.sandbox, "aws-auth/work").code, Some(0));
+}
+
+/// `import` takes the MFA device and the role, as `add` does, so one command finishes the move.
+#[test]
+fn import_takes_the_mfa_device_and_the_role() {
+    let (kit, file) = setup();
+    let role = role_arn("imported");
+    let out = import(
+        &kit,
+        &file,
+        &["--profile", "work", "--serial-number", SERIAL_NUMBER, "--role-arn", &role],
+    );
+    out.assert_success();
+    let show = kit.pass().show(&kit.sandbox, "aws-auth/work");
+    let text = show.stdout_str();
+    assert!(
+        text.contains(&format!("mfa_serial: {SERIAL_NUMBER}\n")) && text.contains(&format!("role_arn: {role}\n")),
+        "{text}"
+    );
+    let bad = import(&kit, &file, &["--profile", "other", "--from", "default", "--role-arn", "nope"]);
+    assert_clear_error(&bad, 2, &["--role-arn"]);
+}

@@ -217,26 +217,104 @@ fn bug_add_without_force_overwrites_existing_keyring_items() {
     assert_clear_error(&out, 2, &["k/secret_access_key", "--force"]);
 }
 
-/// With no D-Bus session there is no Secret Service; the kernel keyring (keyutils) takes
-/// over, inside the session keyring `keyctl session` gives the process. keyutils also links
-/// keys into the user's persistent keyring, so the script removes its own keys from there.
+/// Regression (key loss): with no D-Bus session there is no Secret Service, and `add` and
+/// `import` stored long-term keys in the kernel keyring (memory: gone at reboot), then
+/// `import` deleted them from the credentials file. Both are refused before anything
+/// changes: no kernel key, no profile, the credentials file as it was.
 #[test]
-fn without_a_secret_service_the_kernel_keyring_stores_and_serves_the_keys() {
+fn without_a_secret_service_add_and_import_refuse_the_keyring_and_change_nothing() {
     let kit = Kit::new();
-    let config = kit.profiles("");
+    let config = kit.profiles("# mine\n");
+    let before = std::fs::read_to_string(&config).unwrap();
     let profile = format!("ku{}", std::process::id());
+    let credentials = kit.sandbox.write(
+        "credentials",
+        format!("[{profile}]\naws_access_key_id = {SOURCE_ACCESS_KEY_ID}\naws_secret_access_key = {SOURCE_SECRET_ACCESS_KEY}\n"),
+    );
+    let credentials_before = std::fs::read_to_string(&credentials).unwrap();
+    let script = kit.sandbox.write(
+        "keyutils.sh",
+        format!(
+            r#"printf '%s\n%s\n' "$KEY_ID" "$SECRET" | aws-auth add --profile {profile} --backend keyring --config {config}
+echo "add=$?"
+aws-auth import --profile {profile} --backend keyring --config {config}
+echo "import=$?"
+for a in access_key_id secret_access_key; do
+    keyctl search @s user "keyring-rs:{profile}/$a@aws-auth" >/dev/null 2>&1 && echo "found $a in @s"
+    p=$(keyctl get_persistent @s 2>/dev/null) && keyctl search "$p" user "keyring-rs:{profile}/$a@aws-auth" >/dev/null 2>&1 && echo "found $a in the persistent keyring"
+done
+true
+"#,
+            config = config.display()
+        ),
+    );
+    let mut cmd = kit
+        .sandbox
+        .shell("sh", "exec keyctl session - sh \"$SCRIPT\"");
+    kit.env(&mut cmd)
+        .env("SCRIPT", &script)
+        .env("KEY_ID", SOURCE_ACCESS_KEY_ID)
+        .env("SECRET", SOURCE_SECRET_ACCESS_KEY)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    let out = run_limited(&mut cmd, Duration::from_secs(60));
+    out.assert_success();
+    let stdout = out.stdout_str();
+    assert!(
+        stdout.contains("add=2") && stdout.contains("import=2"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !stdout.contains("found"),
+        "a key reached the kernel keyring\n{}",
+        out.describe()
+    );
+    for needle in [
+        "no Secret Service is reachable",
+        "--backend pass",
+        "lost at reboot",
+        "Nothing was changed",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "{needle:?} missing\n{}",
+            out.describe()
+        );
+    }
+    assert!(
+        !out.stderr.contains(SOURCE_SECRET_ACCESS_KEY),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        before,
+        "profiles.toml changed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&credentials).unwrap(),
+        credentials_before,
+        "the credentials file changed"
+    );
+}
+
+/// Keys an older aws-auth left in the kernel keyring are still read (refusing them would
+/// lock their owner out), with a warning that they do not survive a reboot.
+#[test]
+fn keys_found_only_in_the_kernel_keyring_are_read_with_a_warning() {
+    let kit = Kit::new();
+    let profile = format!("kr{}", std::process::id());
+    let config = kit.profiles(&format!(
+        "[profiles.{profile}]\naccess_key_id = \"keyring:aws-auth/{profile}/access_key_id\"\n\
+         secret_access_key = \"keyring:aws-auth/{profile}/secret_access_key\"\n"
+    ));
     let script = kit.sandbox.write(
         "keyutils.sh",
         format!(
             r#"set -e
-cleanup() {{
-    p=$(keyctl get_persistent @s 2>/dev/null) || return 0
-    for a in access_key_id secret_access_key; do
-        k=$(keyctl search "$p" user "keyring-rs:{profile}/$a@aws-auth" 2>/dev/null) && keyctl unlink "$k" "$p" >/dev/null || true
-    done
-}}
-trap cleanup EXIT
-printf '%s\n%s\n' "$KEY_ID" "$SECRET" | aws-auth add --profile {profile} --backend keyring --config {config}
+printf %s "$KEY_ID" | keyctl padd user "keyring-rs:{profile}/access_key_id@aws-auth" @s >/dev/null
+printf %s "$SECRET" | keyctl padd user "keyring-rs:{profile}/secret_access_key@aws-auth" @s >/dev/null
 aws-auth --profile {profile} --config {config} --role-arn {ROLE}
 "#,
             config = config.display()
@@ -253,7 +331,8 @@ aws-auth --profile {profile} --config {config} --role-arn {ROLE}
     let out = run_limited(&mut cmd, Duration::from_secs(60));
     out.assert_success();
     assert!(
-        out.stderr.contains("kernel keyring (keyutils)"),
+        out.stderr.contains("found only in the kernel keyring")
+            && out.stderr.contains("lost at reboot"),
         "{}",
         out.describe()
     );

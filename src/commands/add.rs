@@ -43,10 +43,10 @@ pub fn store(
     let name = &args.profile;
     config::check_name(name)?;
     if let Some(serial) = &args.serial_number {
-        validate::serial_number(serial)?;
+        validate::serial_number(serial).map_err(|e| e.flag("--serial-number"))?;
     }
     if let Some(role) = &args.role_arn {
-        validate::role_arn(role)?;
+        validate::role_arn(role).map_err(|e| e.flag("--role-arn"))?;
     }
     validate::timeout(args.timeout)?;
     let home = passwd::home_dir();
@@ -69,6 +69,11 @@ pub fn store(
     let entry = format!("aws-auth/{name}");
     // Where the keys go, checked before anything is asked or written.
     let (spec, units) = if backend == "keyring" {
+        // Long-term keys go only where they last: refused here, before anything is asked
+        // or written, when the keyring would be the kernel's (memory only).
+        if let Some(why) = keyring::durable_unavailable(limit) {
+            return Err(Error::Usage(why));
+        }
         let units = ["access_key_id", "secret_access_key"].map(|account| Unit::Keyring {
             service: "aws-auth".into(),
             account: format!("{name}/{account}"),
@@ -255,19 +260,30 @@ fn read_keys() -> Result<(String, SecretString), Error> {
     Ok((access_key_id, secret))
 }
 
-/// The access key id's shape, and a secret with no spaces.
+/// The access key id's shape (an IAM user's long-term key: AKIA…, never a session's ASIA…),
+/// and a secret with no spaces; checked before anything is written, and never echoed.
 fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
-    if access_key_id.len() < 16
-        || access_key_id.len() > 128
-        || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    validate::access_key_id(access_key_id).map_err(|e| {
+        Error::Usage(format!(
+            "{}; give the access key id first, then the secret access key",
+            e.problem
+        ))
+    })?;
+    if access_key_id.starts_with("ASIA") {
         return Err(Error::Usage(
-            "the access key id must be 16 to 128 letters and digits (like AKIAIOSFODNN7EXAMPLE); give it first, then the secret access key".into(),
+            "the access key id starts with ASIA: that is a temporary session key, which stops working within hours; \
+             store your IAM user's long-term key (AKIA...)"
+                .into(),
         ));
     }
     if secret.expose_secret().is_empty() || secret.expose_secret().contains(char::is_whitespace) {
         return Err(Error::Usage(
             "the secret access key is empty or contains spaces".into(),
+        ));
+    }
+    if secret.expose_secret() == access_key_id {
+        return Err(Error::Usage(
+            "the secret access key is the access key id again: give the id, then the secret".into(),
         ));
     }
     Ok(())

@@ -40,12 +40,23 @@ struct Found {
 /// Finds `[section]` in the text of a credentials file (INI: `[name]` headers, `key = value`,
 /// `#` and `;` comment lines) and its key lines.
 fn find(text: &str, section: &str, path: &Path) -> Result<Found, Error> {
+    let shown = path.display();
     let mut current: Option<String> = None;
-    let mut seen = false;
     let mut id = None;
     let mut secret: Option<SecretString> = None;
     let mut token = false;
     let mut lines = Vec::new();
+    let headers = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'))
+        .filter(|h| h.trim() == section)
+        .count();
+    if headers > 1 {
+        return Err(Error::Usage(format!(
+            "{shown} has {headers} [{section}] sections, so it is not clear which keys to import (the AWS CLI \
+             itself reads them as one); merge them into one section, then run again. Nothing was changed"
+        )));
+    }
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let start = at;
@@ -55,7 +66,6 @@ fn find(text: &str, section: &str, path: &Path) -> Result<Found, Error> {
         let trimmed = line.trim();
         if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             current = Some(header.trim().to_owned());
-            seen |= header.trim() == section;
             continue;
         }
         if current.as_deref() != Some(section) {
@@ -64,21 +74,34 @@ fn find(text: &str, section: &str, path: &Path) -> Result<Found, Error> {
         let Some((key, value)) = trimmed.split_once('=') else {
             continue;
         };
-        match key.trim().to_ascii_lowercase().as_str() {
+        let key = key.trim().to_ascii_lowercase();
+        // Two values for one key: whichever were stored, the other's lines would be deleted
+        // with it, and that key lost. Refused before anything changes.
+        let twice = || {
+            Error::Usage(format!(
+                "[{section}] of {shown} gives {key} more than once, so it is not clear which key to import; \
+                 keep one pair in that section (or import another section with --from), then run again. \
+                 Nothing was changed"
+            ))
+        };
+        match key.as_str() {
             ID_KEY => {
-                id = Some(value.trim().to_owned());
+                if id.replace(value.trim().to_owned()).is_some() {
+                    return Err(twice());
+                }
                 lines.push(start..at);
             }
             SECRET_KEY => {
-                secret = Some(SecretString::from(value.trim()));
+                if secret.replace(SecretString::from(value.trim())).is_some() {
+                    return Err(twice());
+                }
                 lines.push(start..at);
             }
             "aws_session_token" | "aws_security_token" => token = true,
             _ => {}
         }
     }
-    let shown = path.display();
-    if !seen {
+    if headers == 0 {
         return Err(Error::Usage(format!("{shown} has no [{section}] section")));
     }
     if token {
@@ -113,8 +136,8 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
             config: args.config.clone(),
             profile: args.profile.clone(),
             backend: args.backend.clone(),
-            serial_number: None,
-            role_arn: None,
+            serial_number: args.serial_number.clone(),
+            role_arn: args.role_arn.clone(),
             force: args.force,
             timeout: args.timeout,
         },
@@ -240,6 +263,37 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("lacks"), "{err}");
+    }
+
+    /// Regression: the last pair was stored and every occurrence's key lines deleted, so
+    /// the first key was lost.
+    #[test]
+    fn a_section_given_twice_or_a_key_given_twice_is_refused_without_echo() {
+        let twice = "[w]\naws_access_key_id = AKIAFIRST00000000000\naws_secret_access_key = first/secret\n\
+            [x]\n[w]\naws_access_key_id = AKIASECOND0000000000\naws_secret_access_key = second/secret\n";
+        let err = find(twice, "w", Path::new("c")).err().unwrap().to_string();
+        assert!(err.contains("2 [w] sections"), "{err}");
+        assert!(err.contains("Nothing was changed"), "{err}");
+        for key in ["aws_access_key_id", "aws_secret_access_key"] {
+            let text = format!(
+                "[w]\naws_access_key_id = AKIAFIRST00000000000\naws_secret_access_key = first/secret\n{key} = again/value\n"
+            );
+            let err = find(&text, "w", Path::new("c")).err().unwrap().to_string();
+            assert!(
+                err.contains(&format!("gives {key} more than once")),
+                "{err}"
+            );
+            assert!(
+                !err.contains("secret\n")
+                    && !err.contains("again/value")
+                    && !err.contains("first/secret"),
+                "{err}"
+            );
+        }
+        // Other sections may repeat a key; only the imported one counts.
+        assert!(find(&format!("{twice}[y]\n"), "x", Path::new("c")).is_err());
+        let ok = "[w]\naws_access_key_id = AKIAFIRST00000000000\naws_secret_access_key = s\n[v]\naws_access_key_id = A\naws_access_key_id = B\n";
+        assert!(find(ok, "w", Path::new("c")).is_ok());
     }
 
     #[test]

@@ -418,6 +418,16 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
              items of their own"
         )));
     }
+    // A new key is written only where it lasts: no Secret Service, no rotate of keyring
+    // items (the kernel keyring would lose the new key at reboot, with the old one deleted).
+    if store
+        .units()
+        .iter()
+        .any(|(unit, _)| matches!(unit, Unit::Keyring { .. }))
+        && let Some(why) = crate::secrets::backend::keyring::durable_unavailable(limit)
+    {
+        return Err(Error::Usage(why));
+    }
     let mut flow = FlowArgs {
         region: args.region.clone(),
         token_code: args.token_code.clone(),

@@ -438,26 +438,8 @@ fn fill(
     let access_key_id = take("access_key_id")
         .map(|v| v.expose_secret().trim().to_owned())
         .unwrap_or_default();
-    if access_key_id.len() < 16
-        || access_key_id.len() > 128
-        || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        // Never echoed: a mistyped reference may have fetched the secret key instead.
-        let looks_secret = access_key_id.len() == 40 && access_key_id.contains(['/', '+']);
-        return Err(field_err(
-            "access_key_id",
-            format!(
-                "the value ({} characters) is not an access key id: expected 16 to 128 letters and digits, like \
-                 AKIAIOSFODNN7EXAMPLE{}",
-                access_key_id.chars().count(),
-                if looks_secret {
-                    "; it looks like a secret access key, so check the reference"
-                } else {
-                    ""
-                }
-            ),
-        ));
-    }
+    // Never echoed: a mistyped reference may have fetched the secret key instead.
+    validate::access_key_id(&access_key_id).map_err(|e| field_err("access_key_id", e.problem))?;
     let secret_access_key = take("secret_access_key")
         .ok_or_else(|| field_err("secret_access_key", "is empty".into()))?;
     let plain = |v: SecretString| v.expose_secret().trim().to_owned();

@@ -64,6 +64,34 @@ fn describe(c: char) -> String {
     }
 }
 
+/// An access key id: 16 to 128 upper-case letters and digits (AWS issues them so: AKIA… for
+/// an IAM user's long-term key, ASIA… for a session). The value is never echoed: a swapped
+/// pair puts the secret access key here, and the message says that it looks like one.
+pub fn access_key_id(id: &str) -> Result<(), ValidationError> {
+    let shape = (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if shape {
+        return Ok(());
+    }
+    let looks_secret =
+        id.len() >= 30 && (id.contains(['/', '+']) || id.bytes().any(|b| b.is_ascii_lowercase()));
+    Err(reject(
+        "access key id",
+        format!(
+            "the value ({} characters) is not an access key id: expected 16 to 128 upper-case letters and \
+             digits, like AKIAIOSFODNN7EXAMPLE{}",
+            id.chars().count(),
+            if looks_secret {
+                "; it looks like a secret access key: are the id and the secret swapped?"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 /// An MFA code: exactly six ASCII digits. The code itself never appears in the error.
 pub fn token_code(code: &str) -> Result<(), ValidationError> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
@@ -301,6 +329,32 @@ mod tests {
         assert!(problem(session_name("ab!c")).contains("'!'"));
         assert!(problem(session_name("ab\u{e9}")).contains("U+00E9"));
         assert!(problem(session_name("ab\u{1b}c")).contains("U+001B"));
+    }
+
+    #[test]
+    fn an_access_key_id_is_upper_case_letters_and_digits_and_never_echoed() {
+        for good in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "ASIA0123456789ABCDEF",
+            &"A".repeat(128),
+            &"A".repeat(16),
+        ] {
+            assert_eq!(access_key_id(good), Ok(()), "{good}");
+        }
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let err = access_key_id(secret).unwrap_err();
+        assert!(err.problem.contains("swapped"), "{}", err.problem);
+        assert!(!err.problem.contains("wJalr"), "{}", err.problem);
+        for bad in [
+            "akiaiosfodnn7example",
+            &"A".repeat(15),
+            &"A".repeat(129),
+            "AKIAIOSFODNN7EXAMPL-",
+            "",
+        ] {
+            let err = access_key_id(bad).unwrap_err();
+            assert!(!err.problem.contains("swapped"), "{bad}: {}", err.problem);
+        }
     }
 
     #[test]

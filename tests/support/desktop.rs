@@ -1,6 +1,7 @@
 //! A real X display for the dialog tests: an Xvfb of its own per test (no window manager),
 //! and xdotool to find the aws-auth dialog and type into it, as a person would.
 
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -46,10 +47,12 @@ impl Desktop {
             };
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(10) {
-                // Ready: its lock names it (not a stale one) and its socket is there.
+                // Ready: its lock names it (not a stale one) and its socket takes a
+                // connection. A socket file alone is not enough: one left by a server that
+                // was killed is there before this server listens on it.
                 let lock = std::fs::read_to_string(format!("/tmp/.X{n}-lock")).unwrap_or_default();
                 if lock.trim() == desktop.server.id().to_string()
-                    && Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).is_ok()
                 {
                     return desktop;
                 }

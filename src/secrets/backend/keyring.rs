@@ -10,8 +10,14 @@ use std::sync::mpsc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
+/// The kernel keyring's name in messages: memory only, so never written with a long-term key.
+const KERNEL: &str = "kernel keyring (keyutils)";
+
 /// The stores to try, in order. Reads match on service and username alone (as
-/// `secret-tool lookup` does); writes go to the default collection.
+/// `secret-tool lookup` does) and fall through to the kernel keyring, where versions before
+/// 0.2 could leave keys. Writes go only to a store that survives a reboot: the Secret
+/// Service's default collection on Linux, never the kernel keyring (RAM: gone at reboot and
+/// after three idle days).
 fn entries(
     service: &str,
     account: &str,
@@ -30,11 +36,9 @@ fn entries(
             "Secret Service",
             Entry::new_with_credential(Box::new(secret_service)),
         )];
-        if let Ok(keyutils) = KeyutilsCredential::new_with_target(None, service, account) {
-            stores.push((
-                "kernel keyring (keyutils)",
-                Entry::new_with_credential(Box::new(keyutils)),
-            ));
+        if !write && let Ok(keyutils) = KeyutilsCredential::new_with_target(None, service, account)
+        {
+            stores.push((KERNEL, Entry::new_with_credential(Box::new(keyutils))));
         }
         Ok(stores)
     }
@@ -43,6 +47,45 @@ fn entries(
         let _ = write;
         Ok(vec![("OS keyring", Entry::new(service, account)?)])
     }
+}
+
+/// Why the keyring backend cannot keep long-term keys here, or `None` when it can: on Linux,
+/// no Secret Service answers (an ssh login, cron, a headless machine). Asked before `add`,
+/// `import`, `rotate` or `configure --totp` change anything. The probe looks up an item
+/// that does not exist, which needs no unlock and shows no prompt.
+pub fn durable_unavailable(limit: Duration) -> Option<String> {
+    let (done, result) = mpsc::channel();
+    std::thread::spawn(move || {
+        let probe = entries("aws-auth", "probe-for-a-lasting-store", true)
+            .map_err(|e| describe(&e))
+            .and_then(|stores| match stores.first() {
+                Some((_, entry)) => match entry.get_password().map(Zeroizing::new) {
+                    Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
+                    Err(KeyringError::PlatformFailure(e))
+                    | Err(KeyringError::NoStorageAccess(e)) => {
+                        Err(crate::sts::clean_server_text(&e.to_string()))
+                    }
+                    Err(other) => Err(describe(&other)),
+                },
+                None => Err("no store".to_owned()),
+            });
+        let _ = done.send(probe);
+    });
+    let reason = match result.recv_timeout(limit) {
+        Ok(Ok(())) => return None,
+        Ok(Err(reason)) => reason,
+        Err(_) => format!(
+            "the Secret Service did not answer within {} s",
+            limit.as_secs()
+        ),
+    };
+    Some(format!(
+        "the keyring backend has no store here that survives a reboot: no Secret Service is reachable \
+         ({reason}; an ssh login, cron or a headless machine has none). aws-auth never puts long-term \
+         keys or a TOTP seed in the {KERNEL}, which is memory only: lost at reboot and after 3 idle days. \
+         Use --backend pass (gpg), or run this from a desktop session with an unlocked keyring \
+         (gnome-keyring, KeePassXC, KWallet). Nothing was changed"
+    ))
 }
 
 /// A keyring error in words, never with the bytes of a badly encoded secret.
@@ -99,11 +142,17 @@ fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchError
         )),
         other => FetchErrorKind::Failed(format!("{store}: {}", describe(&other))),
     };
-    let (_, secret) = first_reachable(
+    let (store, secret) = first_reachable(
         &stores,
         |entry| entry.get_password().map(Zeroizing::new),
         fail,
     )?;
+    if store == KERNEL {
+        crate::say!(
+            "aws-auth: warning: keyring:{service}/{account} was found only in the {KERNEL}, which is memory \
+             only (lost at reboot): store it again from a desktop session (aws-auth add --force), or in pass"
+        );
+    }
     Ok(SecretString::from(secret.as_str()))
 }
 
@@ -119,7 +168,8 @@ pub fn get(service: &str, account: &str, limit: Duration) -> Result<SecretString
         .unwrap_or(Err(FetchErrorKind::Timeout(limit)))
 }
 
-/// Stores one secret in the first store that works (for `aws-auth add`).
+/// Stores one secret in the store that lasts (for `add`, `import`, `rotate`, `configure`):
+/// on Linux the Secret Service, or an error; never the kernel keyring.
 pub fn set(
     service: &str,
     account: &str,
