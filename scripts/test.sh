@@ -11,6 +11,7 @@ sudo=""
 debian_packages=(
   pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus keyutils oathtool
   gcc curl openssl util-linux python3 python3-venv gdb xvfb xauth zenity xdotool man-db
+  tmux pinentry-tty
 )
 missing=()
 for p in "${debian_packages[@]}"; do

@@ -177,7 +177,11 @@ fn a_section_given_twice_is_refused_and_nothing_changes() {
     std::fs::write(&file, &twice).unwrap();
     let out = import(&kit, &file, &["--profile", "work"]);
     assert_clear_error(&out, 2, &["2 [work] sections", "Nothing was changed"]);
-    assert_absent(&out.stderr, &[SOURCE_SECRET_ACCESS_KEY, "second/secret"], "stderr");
+    assert_absent(
+        &out.stderr,
+        &[SOURCE_SECRET_ACCESS_KEY, "second/secret"],
+        "stderr",
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), twice);
     assert_ne!(kit.pass().show(&kit.sandbox, "aws-auth/work").code, Some(0));
 }
@@ -190,15 +194,34 @@ fn import_takes_the_mfa_device_and_the_role() {
     let out = import(
         &kit,
         &file,
-        &["--profile", "work", "--serial-number", SERIAL_NUMBER, "--role-arn", &role],
+        &[
+            "--profile",
+            "work",
+            "--serial-number",
+            SERIAL_NUMBER,
+            "--role-arn",
+            &role,
+        ],
     );
     out.assert_success();
     let show = kit.pass().show(&kit.sandbox, "aws-auth/work");
     let text = show.stdout_str();
     assert!(
-        text.contains(&format!("mfa_serial: {SERIAL_NUMBER}\n")) && text.contains(&format!("role_arn: {role}\n")),
+        text.contains(&format!("mfa_serial: {SERIAL_NUMBER}\n"))
+            && text.contains(&format!("role_arn: {role}\n")),
         "{text}"
     );
-    let bad = import(&kit, &file, &["--profile", "other", "--from", "default", "--role-arn", "nope"]);
+    let bad = import(
+        &kit,
+        &file,
+        &[
+            "--profile",
+            "other",
+            "--from",
+            "default",
+            "--role-arn",
+            "nope",
+        ],
+    );
     assert_clear_error(&bad, 2, &["--role-arn"]);
 }

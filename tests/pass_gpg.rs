@@ -4,8 +4,10 @@
 
 use crate::support::profile_kit::*;
 use crate::support::sts_form::signing_key_id;
+use crate::support::tmux::Tmux;
 use crate::support::*;
 use std::process::Command;
+use std::time::Duration;
 
 const ENTRY: &str = "aws-auth/direct";
 
@@ -63,7 +65,7 @@ fn an_entry_is_decrypted_without_pass_with_pass_s_program_and_options() {
     );
     let store = kit.pass().store_dir();
     let expected = format!(
-        "-d\t--trust-model\talways\t--quiet\t--yes\t--compress-algo=none\t--no-encrypt-to\t--batch\t--use-agent\t{}/{ENTRY}.gpg\t\n",
+        "-d\t--trust-model\talways\t--status-fd\t2\t--quiet\t--yes\t--compress-algo=none\t--no-encrypt-to\t--batch\t--use-agent\t{}/{ENTRY}.gpg\t\n",
         store.display()
     );
     assert_eq!(std::fs::read_to_string(&log).unwrap(), expected);
@@ -129,4 +131,127 @@ fn an_entry_that_decrypts_to_blank_lines_is_empty() {
     let out = run(&mut kit.profile("blank", &[]));
     assert_clear_error(&out, 1, &["aws-auth/blank", "printed nothing"]);
     assert_eq!(kit.sts.request_count(), 0);
+}
+
+/// The passphrase of the tests' GPG key; appears nowhere else.
+const PASSPHRASE: &str = "correct horse 4711";
+
+/// A pass store whose key has a passphrase, the entry and profile of `kit()`.
+fn locked_kit() -> Kit {
+    let kit = Kit::with_pass_passphrase(PASSPHRASE);
+    kit.pass_insert(
+        ENTRY,
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nrole_arn: {}\n",
+            role_arn("direct")
+        ),
+    );
+    kit.profiles("[profiles.direct]\nbackend = \"pass\"\n");
+    kit
+}
+
+/// Runs `cmd` in a real terminal (tmux) without GPG_TTY, as in tmux or a desktop terminal
+/// that does not export it: pinentry-tty must ask there, and the run goes on once the
+/// passphrase is typed. stdout holds only the result; the passphrase appears nowhere.
+fn typed_at_the_pinentry(kit: &Kit, cmd: &Command) {
+    let term = Tmux::start(&kit.sandbox, cmd);
+    term.wait_for("Passphrase", Duration::from_secs(30));
+    term.type_line(PASSPHRASE);
+    let (code, stdout, stderr) = term.finish(Duration::from_secs(60));
+    let context = format!(
+        "--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- log ---\n{}",
+        kit.fakes.log()
+    );
+    assert_eq!(code, 0, "{context}");
+    assert!(
+        stdout.starts_with("export AWS_ACCESS_KEY_ID=")
+            && stdout.lines().all(|l| l.starts_with("export AWS_")),
+        "stdout must hold only the result\n{context}"
+    );
+    assert_absent(&stdout, &[PASSPHRASE, SOURCE_SECRET_ACCESS_KEY], "stdout");
+    assert_absent(&stderr, &[PASSPHRASE, SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert!(
+        kit.only_request().verified(),
+        "signed with the entry's secret key"
+    );
+}
+
+/// Regression: without GPG_TTY exported, gpg got "not a tty", pinentry could not ask, and
+/// the run failed with "No secret key". The direct gpg read asks on aws-auth's terminal.
+#[test]
+fn a_passphrase_key_asks_on_the_terminal_and_the_direct_read_goes_on() {
+    let kit = locked_kit();
+    let mut cmd = kit.profile("direct", &[]);
+    cmd.env("FAKE_REAL_PASS", "/bin/false");
+    typed_at_the_pinentry(&kit, &cmd);
+    assert!(
+        !kit.fakes.log().contains("pass\tshow"),
+        "pass ran: {}",
+        kit.fakes.log()
+    );
+}
+
+/// The same through `pass show` (options the direct read leaves to pass: a glob character).
+#[test]
+fn a_passphrase_key_asks_on_the_terminal_through_pass_show_too() {
+    let kit = locked_kit();
+    let mut cmd = kit.profile("direct", &[]);
+    cmd.env("PASSWORD_STORE_GPG_OPTS", "--comment=aws-auth*");
+    typed_at_the_pinentry(&kit, &cmd);
+    assert!(
+        kit.fakes.log().contains("pass\tshow\taws-auth/direct"),
+        "{}",
+        kit.fakes.log()
+    );
+}
+
+/// Without a terminal (cron), the error says the key is locked and how to unlock it ahead
+/// of time; then, once unlocked in a terminal, the same cron run works.
+#[test]
+fn without_a_terminal_a_locked_key_is_named_with_how_to_unlock_it() {
+    let kit = locked_kit();
+    let out = run(&mut without_terminal(&kit.profile("direct", &[])));
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "aws-auth/direct",
+            "needs its passphrase",
+            "no terminal or display",
+            "pass show aws-auth/direct >/dev/null",
+            "default-cache-ttl",
+        ],
+    );
+    // Through pass show: pass's words, and the backend's hint on what to do.
+    let mut cmd = kit.profile("direct", &[]);
+    cmd.env("PASSWORD_STORE_GPG_OPTS", "--comment=aws-auth*");
+    let out = run(&mut without_terminal(&cmd));
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "not signed in / locked",
+            "unlock it ahead of time",
+            "pass show aws-auth/direct >/dev/null",
+        ],
+    );
+    assert_eq!(kit.sts.request_count(), 0);
+    // Unlocked ahead of time (as `pass show` in a terminal would), the cron run succeeds.
+    let unlock = run(kit
+        .pass()
+        .env(&mut kit.sandbox.command("gpg"))
+        .args([
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            PASSPHRASE,
+            "--quiet",
+            "-d",
+            "-o",
+            "/dev/null",
+        ])
+        .arg(kit.pass().store_dir().join(format!("{ENTRY}.gpg"))));
+    unlock.assert_success();
+    run(&mut without_terminal(&kit.profile("direct", &[]))).assert_success();
 }

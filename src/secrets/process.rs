@@ -200,6 +200,14 @@ fn run_inner(
         // Its own group, so that a time-out can kill what it started too.
         .process_group(0);
     remove_secrets(&mut command);
+    // gpg (under pass, gopass or our own read of a pass entry) asks for a key's passphrase
+    // through gpg-agent's pinentry, on the terminal GPG_TTY names: pass's `$(tty)` cannot
+    // name it (stdin is not the terminal), so the controlling terminal's name goes along.
+    if std::env::var_os("GPG_TTY").is_none()
+        && let Some(tty) = crate::secrets::tty::controlling_name()
+    {
+        command.env("GPG_TTY", tty);
+    }
     for (name, value) in env {
         command.env(name, value);
     }

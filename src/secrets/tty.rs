@@ -34,6 +34,82 @@ pub enum PromptError {
     NoDialog { why: String, install: String },
 }
 
+/// The name of aws-auth's controlling terminal (`/dev/pts/3`), for a program that asks
+/// there by itself: gpg-agent's pinentry goes to the terminal `GPG_TTY` names. `None`
+/// without one (cron, `setsid`, an IDE). Looked up once.
+pub fn controlling_name() -> Option<String> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening /dev/tty succeeds only with a controlling terminal. Its ttyname() is
+        // "/dev/tty" itself, which names no terminal to another process: the device is
+        // found by its number instead.
+        let tty = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open("/dev/tty")
+            .ok()?;
+        device_name().or_else(|| {
+            // Elsewhere: the name of a standard descriptor that is that terminal.
+            [0, 2, 1]
+                .into_iter()
+                .find_map(|fd| name_of(fd))
+                .or_else(|| name_of(tty.as_raw_fd()))
+        })
+    })
+    .clone()
+}
+
+/// `ttyname()` of `fd`, unless it is the `/dev/tty` alias.
+fn name_of(fd: std::os::unix::io::RawFd) -> Option<String> {
+    let mut name = [0u8; 256];
+    // SAFETY: ttyname_r writes at most `name.len()` bytes, NUL included, into our buffer.
+    if unsafe { libc::ttyname_r(fd, name.as_mut_ptr().cast(), name.len()) } != 0 {
+        return None;
+    }
+    let end = name.iter().position(|&b| b == 0)?;
+    let name = String::from_utf8(name[..end].to_vec()).ok()?;
+    (name != "/dev/tty").then_some(name)
+}
+
+/// Linux: the device file of the controlling terminal, by the number `/proc/self/stat`
+/// gives (`tty_nr`), searched in /dev/pts and then /dev.
+#[cfg(target_os = "linux")]
+fn device_name() -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After "PID (COMM) ": state, ppid, pgrp, session, tty_nr.
+    let tty_nr: u64 = stat[stat.rfind(')')? + 2..]
+        .split(' ')
+        .nth(4)?
+        .parse()
+        .ok()?;
+    let (major, minor) = (
+        (tty_nr >> 8) & 0xfff,
+        (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00),
+    );
+    if tty_nr == 0 {
+        return None;
+    }
+    ["/dev/pts", "/dev"].into_iter().find_map(|dir| {
+        std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            let rdev = meta.rdev();
+            (meta.file_type().is_char_device()
+                && u64::from(libc::major(rdev)) == major
+                && u64::from(libc::minor(rdev)) == minor
+                && entry.file_name() != "tty")
+                .then(|| entry.path().to_string_lossy().into_owned())
+        })
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn device_name() -> Option<String> {
+    None
+}
+
 fn open_tty(what: &str, hint: &str) -> Result<File, PromptError> {
     let no_terminal = |reason: String| PromptError::NoTerminal {
         what: what.to_owned(),

@@ -79,3 +79,4 @@ pub mod secret_service;
 pub mod sigv4;
 pub mod strict_sts;
 pub mod sts_form;
+pub mod tmux;

@@ -1,4 +1,5 @@
-//! A real `pass` store with a throwaway GPG key (no passphrase), as in REFERENCE.md. The
+//! A real `pass` store with a throwaway GPG key (no passphrase, or one with a passphrase and
+//! pinentry-tty), as in REFERENCE.md. The
 //! GNUPGHOME lives in a short /tmp directory (gpg-agent's socket path has a length limit);
 //! dropping the store kills its gpg-agent.
 
@@ -18,6 +19,32 @@ pub struct PassStore {
 
 impl PassStore {
     pub fn new(sandbox: &Sandbox) -> PassStore {
+        PassStore::make(sandbox, "")
+    }
+
+    /// A store whose key has `passphrase`, as most people's has, with pinentry-tty as the
+    /// agent's pinentry (it asks on the terminal GPG_TTY names) and nothing cached.
+    pub fn with_passphrase(sandbox: &Sandbox, passphrase: &str) -> PassStore {
+        let store = PassStore::make(sandbox, passphrase);
+        std::fs::write(
+            store.gnupg_home().join("gpg-agent.conf"),
+            "pinentry-program /usr/bin/pinentry-tty\n",
+        )
+        .expect("writing gpg-agent.conf");
+        store.forget_passphrases(sandbox);
+        store
+    }
+
+    /// Makes the agent forget every passphrase it cached (and reread its configuration).
+    pub fn forget_passphrases(&self, sandbox: &Sandbox) {
+        super::run(
+            self.env(&mut sandbox.command("gpg-connect-agent"))
+                .args(["reloadagent", "/bye"]),
+        )
+        .assert_success();
+    }
+
+    fn make(sandbox: &Sandbox, passphrase: &str) -> PassStore {
         let dir = tempfile::Builder::new()
             .prefix("aa")
             .tempdir_in("/tmp")
@@ -32,7 +59,7 @@ impl PassStore {
             "--pinentry-mode",
             "loopback",
             "--passphrase",
-            "",
+            passphrase,
             "--quick-gen-key",
             "aws-auth test <test@example.invalid>",
             "future-default",

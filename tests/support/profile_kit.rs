@@ -49,6 +49,13 @@ impl Kit {
         kit
     }
 
+    /// Also a real pass store whose key has `passphrase` (pinentry-tty asks for it).
+    pub fn with_pass_passphrase(passphrase: &str) -> Kit {
+        let mut kit = Kit::new();
+        kit.pass = Some(PassStore::with_passphrase(&kit.sandbox, passphrase));
+        kit
+    }
+
     pub fn pass(&self) -> &PassStore {
         self.pass.as_ref().expect("Kit::with_pass")
     }

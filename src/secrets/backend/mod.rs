@@ -208,7 +208,10 @@ fn run_spec(
                 .iter()
                 .any(|p| stderr.contains(p.as_str()))
             {
-                FetchErrorKind::NotSignedIn(shown)
+                FetchErrorKind::NotSignedIn(match &spec.errors.not_signed_in_hint {
+                    Some(hint) => format!("{shown}; {}", hint.replace("{entry}", entry)),
+                    None => shown,
+                })
             } else if spec
                 .errors
                 .no_device

@@ -2,7 +2,9 @@
 //! starts about eight programs to run one `gpg -d`; this runs that `gpg -d` alone, with
 //! exactly pass's program choice (gpg2 when it is on PATH, else gpg), options
 //! (`$PASSWORD_STORE_GPG_OPTS --quiet --yes --compress-algo=none --no-encrypt-to`, plus
-//! `--batch --use-agent` for gpg2 or with GPG_AGENT_INFO), store directory and GPG_TTY.
+//! `--batch --use-agent` for gpg2 or with GPG_AGENT_INFO), store directory and GPG_TTY (the
+//! controlling terminal's name, so a passphrase is asked there), plus `--status-fd 2`, whose
+//! lines tell a locked key (named with how to unlock it) from a missing one.
 //! Whenever it cannot be sure to do what pass would, it answers `None` and the caller runs
 //! `pass show`: no entry file (pass explains), a sneaky path, options bash would glob, no
 //! gpg, or a gpg failure (pass's own message is what the error classes know).
@@ -35,13 +37,12 @@ pub fn read(
         crate::env::var("GPG_AGENT_INFO").is_some(),
         &file,
     )?;
-    let tty_default = [("GPG_TTY", "not a tty")];
-    let env: &[(&str, &str)] = if std::env::var_os("GPG_TTY").is_none() {
-        // pass exports GPG_TTY="$(tty)", which with stdin closed prints "not a tty".
-        &tty_default
-    } else {
-        &[]
-    };
+    // pass exports GPG_TTY="$(tty)": the controlling terminal's name when there is one (the
+    // runner sets it), else "not a tty", what `tty` prints with stdin closed.
+    let no_tty = [("GPG_TTY", "not a tty")];
+    let has_tty =
+        std::env::var_os("GPG_TTY").is_some() || crate::secrets::tty::controlling_name().is_some();
+    let env: &[(&str, &str)] = if has_tty { &[] } else { &no_tty };
     match process::run_with_env(&gpg.to_string_lossy(), &args, env, limit) {
         // From the zeroizing buffer straight into the secret: no intermediate copy.
         Ok(done) if done.code == Some(0) => match std::str::from_utf8(&done.stdout) {
@@ -49,12 +50,43 @@ pub fn read(
             // Not text, or nothing: let pass show what it makes of it.
             _ => None,
         },
-        // A locked key, no agent...: pass would fail the same way and say it in the words
+        // The secret key is there but could not be used: its passphrase was not given.
+        Ok(done) if locked(&done.stderr) => Some(Err(FetchErrorKind::NotSignedIn(locked_advice(
+            entry, has_tty,
+        )))),
+        // No such key, no agent...: pass would fail the same way and say it in the words
         // the backend's error classes recognise.
         Ok(_) => None,
         // Running pass too would only wait as long again.
         Err(RunError::Timeout { limit, .. }) => Some(Err(FetchErrorKind::Timeout(limit))),
         Err(_) => None,
+    }
+}
+
+/// gpg's status lines (`--status-fd 2`) for a key it has (KEY_CONSIDERED) and still could not
+/// decrypt with: the passphrase was not given (no pinentry could ask, or it was cancelled).
+/// A key that is not there at all considers nothing.
+fn locked(status: &str) -> bool {
+    status.contains("[GNUPG:] KEY_CONSIDERED") && status.contains("[GNUPG:] DECRYPTION_FAILED")
+}
+
+/// What to do about a key whose passphrase gpg-agent could not get.
+fn locked_advice(entry: &str, had_terminal: bool) -> String {
+    let ahead = format!(
+        "unlock it ahead of time: run `pass show {entry} >/dev/null` once in a terminal, and gpg-agent keeps the \
+         passphrase for default-cache-ttl seconds (600 by default; raise default-cache-ttl and max-cache-ttl in \
+         ~/.gnupg/gpg-agent.conf)"
+    );
+    if had_terminal {
+        format!(
+            "the GPG key that decrypts {entry} needs its passphrase, and gpg-agent's pinentry did not get it (cancelled, \
+             timed out, or it could not open the terminal); run again and type it at the prompt, or {ahead}"
+        )
+    } else {
+        format!(
+            "the GPG key that decrypts {entry} needs its passphrase, and there is no terminal or display for \
+             gpg-agent's pinentry to ask on (cron, an IDE, a background job); {ahead}"
+        )
     }
 }
 
@@ -88,6 +120,8 @@ fn arguments(
                 .map(str::to_owned),
         );
     }
+    // Status lines on stderr tell a locked key from a missing one; they change nothing else.
+    args.extend(["--status-fd".to_owned(), "2".to_owned()]);
     args.extend(
         [
             "--quiet",
@@ -116,6 +150,8 @@ mod tests {
             arguments(Path::new("/usr/bin/gpg"), None, false, file).unwrap(),
             [
                 "-d",
+                "--status-fd",
+                "2",
                 "--quiet",
                 "--yes",
                 "--compress-algo=none",
@@ -135,6 +171,8 @@ mod tests {
                 "-d",
                 "--trust-model",
                 "always",
+                "--status-fd",
+                "2",
                 "--quiet",
                 "--yes",
                 "--compress-algo=none",
@@ -154,6 +192,29 @@ mod tests {
             arguments(Path::new("gpg"), Some("--homedir ~/g*"), false, file),
             None
         );
+    }
+
+    #[test]
+    fn a_key_that_is_there_but_not_unlocked_is_told_from_a_missing_one() {
+        let locked_run = "[GNUPG:] ENC_TO 3295BA49BAB2A9A2 18 0 [GNUPG:] KEY_CONSIDERED FDED778E 0 \
+            [GNUPG:] PINENTRY_LAUNCHED 25086 curses 1.2.1 not a tty xterm - ? 0/0 - [GNUPG:] BEGIN_DECRYPTION \
+            [GNUPG:] DECRYPTION_FAILED gpg: decryption failed: No secret key [GNUPG:] END_DECRYPTION";
+        let missing = "[GNUPG:] ENC_TO 3295BA49BAB2A9A2 18 0 [GNUPG:] BEGIN_DECRYPTION [GNUPG:] DECRYPTION_FAILED \
+            gpg: decryption failed: No secret key [GNUPG:] END_DECRYPTION";
+        assert!(locked(locked_run));
+        assert!(!locked(missing));
+        assert!(!locked(
+            "[GNUPG:] KEY_CONSIDERED X 0 [GNUPG:] DECRYPTION_OKAY"
+        ));
+        let cron = locked_advice("aws-auth/work", false);
+        assert!(
+            cron.contains("no terminal or display")
+                && cron.contains("pass show aws-auth/work >/dev/null"),
+            "{cron}"
+        );
+        assert!(cron.contains("default-cache-ttl"), "{cron}");
+        let cancelled = locked_advice("aws-auth/work", true);
+        assert!(cancelled.contains("type it at the prompt"), "{cancelled}");
     }
 
     #[test]

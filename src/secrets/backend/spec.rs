@@ -38,6 +38,10 @@ pub struct Errors {
     /// The device the backend reads from is not there (a YubiKey not plugged in).
     #[serde(default)]
     pub no_device: Vec<String>,
+    /// What to do about a `not_signed_in` failure, added to its message; `{entry}` is the
+    /// entry's name (pass: how to unlock a GPG key ahead of a run with no terminal).
+    #[serde(default)]
+    pub not_signed_in_hint: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
