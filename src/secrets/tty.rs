@@ -54,7 +54,7 @@ pub fn controlling_name() -> Option<String> {
             // Elsewhere: the name of a standard descriptor that is that terminal.
             [0, 2, 1]
                 .into_iter()
-                .find_map(|fd| name_of(fd))
+                .find_map(name_of)
                 .or_else(|| name_of(tty.as_raw_fd()))
         })
     })
