@@ -43,6 +43,10 @@ pub enum Command {
     /// profiles.toml. Keys are read from the terminal, or from stdin (two lines: access key
     /// id, secret access key) when stdin is not a terminal.
     Add(AddArgs),
+    /// Change a profile of profiles.toml without typing its keys again: its MFA device, role
+    /// or region (edited in place, comments kept), and with --totp its TOTP seed (asked
+    /// hidden, or read from stdin; stored in the profile's backend, never on argv).
+    Configure(ConfigureArgs),
     /// List the profiles of profiles.toml and ~/.aws/config with their backend, role and
     /// where each comes from (reads no secret).
     Profiles(ProfilesArgs),
@@ -143,6 +147,43 @@ pub struct ImportArgs {
     /// Replace existing keys in the backend.
     #[arg(long)]
     pub force: bool,
+
+    /// Give up on the password manager after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct ConfigureArgs {
+    /// The profile to change.
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    pub profile: String,
+
+    /// The profiles file (default as for the main command).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Set the ARN of the profile's MFA device.
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+
+    /// Set the role the profile assumes.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Set the profile's region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Store a TOTP seed for the MFA device in the profile's backend: asked (hidden) on the
+    /// terminal, or the first line of stdin (an otpauth:// URI or a base32 seed).
+    #[arg(long)]
+    pub totp: bool,
 
     /// Give up on the password manager after this many seconds.
     #[arg(

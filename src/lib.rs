@@ -62,6 +62,7 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Man) => true,
         Some(cli::Command::Exec(_))
         | Some(cli::Command::Add(_))
+        | Some(cli::Command::Configure(_))
         | Some(cli::Command::Import(_))
         | Some(cli::Command::Rotate(_)) => false,
         Some(cli::Command::Login(args)) => args.print,
@@ -92,6 +93,7 @@ pub fn main_entry() -> i32 {
             .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command)),
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
+        Some(cli::Command::Configure(args)) => commands::configure::run(args).map(Outcome::Print),
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
         Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
         Some(cli::Command::Rotate(args)) => commands::rotate::run(args).map(Outcome::Print),

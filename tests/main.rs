@@ -5,6 +5,7 @@ mod aws_config;
 mod backends;
 mod cli_errors;
 mod completions;
+mod configure;
 mod dialog;
 mod doctor;
 mod end_to_end;

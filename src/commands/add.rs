@@ -8,10 +8,11 @@ use crate::secrets::backend::spec::Specs;
 use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
 use crate::secrets::tty;
 use crate::settings::config::{self, ConfigError, Profiles};
+use crate::settings::edit::Edit;
 use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -130,7 +131,11 @@ pub fn store(
                     .filter_map(|(key, value)| value.as_deref().map(|v| (*key, v))),
             );
         }
-        Some(Staged::prepare(&path, name, &fields)?)
+        Some(
+            Edit::open(&path)?
+                .add_profile(name, &fields)?
+                .stage_with(name)?,
+        )
     };
     let (access_key_id, secret) = keys()?;
     check_keys(&access_key_id, &secret)?;
@@ -171,7 +176,13 @@ pub fn store(
             path.display()
         ),
         Some(staged) => {
-            staged.commit()?;
+            staged.commit().map_err(|e| {
+                Error::Usage(format!(
+                    "the keys are stored, but {} could not be written ({}); add the profile by hand",
+                    path.display(),
+                    e.kind()
+                ))
+            })?;
             crate::say!("aws-auth: added profile \"{name}\" to {}", path.display());
         }
     }
@@ -211,36 +222,6 @@ fn entry_exists(
     }
 }
 
-/// The first two lines of stdin, read with read(2) straight into a zeroizing buffer: std's
-/// stdin would keep a copy of the secret in its 8 KiB buffer until the process ends.
-fn read_stdin_lines() -> Result<Zeroizing<Vec<u8>>, Error> {
-    const MAX: usize = 4096;
-    let mut input = Zeroizing::new(vec![0u8; MAX]);
-    let mut len = 0;
-    while len < MAX && input[..len].iter().filter(|&&b| b == b'\n').count() < 2 {
-        // SAFETY: reads into the unused tail of a buffer we own.
-        let n = unsafe {
-            libc::read(
-                libc::STDIN_FILENO,
-                input[len..].as_mut_ptr().cast(),
-                MAX - len,
-            )
-        };
-        match n {
-            0 => break,
-            n if n > 0 => len += n as usize,
-            _ => {
-                let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(Error::Usage(format!("reading stdin failed: {}", e.kind())));
-                }
-            }
-        }
-    }
-    input.truncate(len);
-    Ok(input)
-}
-
 /// From the terminal when stdin is one, else two lines of stdin.
 fn read_keys() -> Result<(String, SecretString), Error> {
     let (access_key_id, secret) = if std::io::stdin().is_terminal() {
@@ -249,7 +230,7 @@ fn read_keys() -> Result<(String, SecretString), Error> {
         let secret = tty::ask_hidden("AWS secret access key: ", "the secret access key", hint)?;
         (id.expose_secret().trim().to_owned(), secret)
     } else {
-        let input = read_stdin_lines()?;
+        let input = crate::secrets::stdin::read_lines(2)?;
         let text = std::str::from_utf8(&input)
             .map_err(|_| Error::Usage("stdin is not UTF-8 text".into()))?;
         let mut lines = text.lines();
@@ -289,106 +270,6 @@ fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
     Ok(())
 }
 
-/// profiles.toml with the new profile, made in memory by `prepare` (before anything is asked
-/// or stored) and written by `commit` through a temporary file renamed over it: the user's comments, order and layout are kept (toml_edit), the name
-/// is quoted as TOML needs (`[profiles."work.eu"]`), and the result is checked to parse back
-/// with the profile in it before anything is stored.
-struct Staged {
-    text: Zeroizing<String>,
-    mode: u32,
-    path: PathBuf,
-}
-
-impl Staged {
-    fn prepare(path: &Path, name: &str, fields: &[(&str, &str)]) -> Result<Staged, Error> {
-        let fail = |e: std::io::Error| {
-            Error::Usage(format!("cannot write {}: {}", path.display(), e.kind()))
-        };
-        let (old, mode) = match crate::safe_file::read_text(
-            path,
-            config::MAX_SIZE,
-            crate::safe_file::Check::Owner,
-        ) {
-            Ok(text) => {
-                let mode = std::fs::metadata(path)
-                    .map(|m| m.permissions().mode() & 0o777)
-                    .unwrap_or(0o600);
-                (text, mode)
-            }
-            Err(crate::safe_file::FileError::Missing(_)) => (Zeroizing::new(String::new()), 0o600),
-            Err(e) => return Err(ConfigError::Unsafe(e).into()),
-        };
-        let mut doc: toml_edit::DocumentMut = old.parse().map_err(|_| {
-            // Profiles::load has parsed it already; this is a race with an editor.
-            Error::Usage(format!(
-                "{} changed while aws-auth read it; run again",
-                path.display()
-            ))
-        })?;
-        let profiles = doc
-            .entry("profiles")
-            .or_insert_with(|| {
-                let mut t = toml_edit::Table::new();
-                t.set_implicit(true);
-                toml_edit::Item::Table(t)
-            })
-            .as_table_mut()
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: `profiles` is not a table, so no profile can be added to it",
-                    path.display()
-                ))
-            })?;
-        let mut table = toml_edit::Table::new();
-        for (key, value) in fields {
-            table.insert(key, toml_edit::value(*value));
-        }
-        profiles.insert(name, toml_edit::Item::Table(table));
-        let text = doc.to_string();
-        let parsed = Profiles::parse(&text, path)?;
-        if parsed.get(name).is_err() {
-            return Err(Error::Usage(format!(
-                "the profile could not be added to {} as written; add it by hand",
-                path.display()
-            )));
-        }
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(fail)?;
-        let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
-            .map_err(|_| fail(std::io::ErrorKind::InvalidInput.into()))?;
-        // SAFETY: access(2) with a NUL-terminated path only asks.
-        if unsafe { libc::access(c_dir.as_ptr(), libc::W_OK) } != 0 {
-            return Err(fail(std::io::Error::last_os_error()));
-        }
-        Ok(Staged {
-            text: Zeroizing::new(text),
-            mode,
-            path: path.to_owned(),
-        })
-    }
-
-    /// Writes the file: a temporary file beside it, synced, renamed over it.
-    /// Writes the file through `safe_file::replace` (a link stays a link, the mode kept).
-    fn commit(self) -> Result<(), Error> {
-        crate::safe_file::replace(&self.path, self.text.as_bytes(), self.mode).map_err(|e| {
-            Error::Usage(format!(
-                "the keys are stored, but {} could not be written ({}); add the profile by hand",
-                self.path.display(),
-                e.kind()
-            ))
-        })
-    }
-}
-
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-
 /// Sessions cached for the profile came from the keys just replaced: drop them, so the next
 /// run uses the new keys (a failure here only warns: the keys are stored).
 pub(crate) fn forget_sessions(name: &str) {
@@ -416,111 +297,5 @@ pub(crate) fn forget_sessions(name: &str) {
             "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}; run \
              `aws-auth cache clear --profile {name}`"
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression (review item 12): `add --profile work.eu` wrote an unquoted
-    /// `[profiles.work.eu]`, a dotted table that broke every profile.
-    #[test]
-    fn a_new_profile_keeps_the_file_and_its_name_is_quoted() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("profiles.toml");
-        let before = "# my profiles\n[profiles.ops]   # the ops account\nbackend = \"pass\"\nregion = \"eu-west-1\"\n";
-        std::fs::write(&path, before).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let staged = Staged::prepare(
-            &path,
-            "work.eu",
-            &[
-                ("backend", "keyring"),
-                ("role_arn", "arn:aws:iam::1:role/\"x\""),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            before,
-            "nothing written yet"
-        );
-        staged.commit().unwrap();
-        let after = std::fs::read_to_string(&path).unwrap();
-        assert!(after.starts_with(before), "{after}");
-        assert!(after.contains("[profiles.\"work.eu\"]"), "{after}");
-        let profiles = Profiles::parse(&after, &path).unwrap();
-        assert_eq!(
-            profiles.get("ops").unwrap().region.as_deref(),
-            Some("eu-west-1")
-        );
-        let added = profiles.get("work.eu").unwrap();
-        assert_eq!(added.backend.as_deref(), Some("keyring"));
-        assert_eq!(added.role_arn.as_deref(), Some("arn:aws:iam::1:role/\"x\""));
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temp file left"
-        );
-    }
-
-    #[test]
-    fn a_profiles_file_that_is_a_link_stays_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("dotfiles-profiles.toml");
-        std::fs::write(&real, "[profiles.ops]\nbackend = \"pass\"\n").unwrap();
-        let link = dir.path().join("profiles.toml");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        Staged::prepare(&link, "new", &[("backend", "pass")])
-            .unwrap()
-            .commit()
-            .unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert!(
-            std::fs::read_to_string(&real)
-                .unwrap()
-                .contains("[profiles.new]")
-        );
-    }
-
-    #[test]
-    fn a_new_file_is_private_and_an_unwritten_stage_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/profiles.toml");
-        let staged = Staged::prepare(&path, "a", &[("backend", "pass")]).unwrap();
-        drop(staged);
-        assert!(!path.exists());
-        assert_eq!(
-            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
-            0
-        );
-        Staged::prepare(&path, "a", &[("backend", "pass")])
-            .unwrap()
-            .commit()
-            .unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        let dir_mode = std::fs::metadata(path.parent().unwrap())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(dir_mode & 0o777, 0o700);
-    }
-
-    #[test]
-    fn a_file_whose_profiles_is_not_a_table_is_refused_before_anything_is_stored() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("profiles.toml");
-        std::fs::write(&path, "profiles = 3\n").unwrap();
-        assert!(Staged::prepare(&path, "a", &[("backend", "pass")]).is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "profiles = 3\n");
     }
 }

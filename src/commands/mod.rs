@@ -1,4 +1,5 @@
 //! The subcommands other than the credentials flow and its modes: `add` (store keys),
+//! `configure` (change a profile's device, role, region or TOTP seed),
 //! `profiles` (list them), `cache` (status, list, clear),
 //! `doctor` (check a setup without using an MFA code), `completions` and `man`,
 //! `import` (keys out of ~/.aws/credentials), `rotate` (a new access key), `login` (the
@@ -7,6 +8,7 @@
 pub mod add;
 pub mod cache;
 pub mod completions;
+pub mod configure;
 pub mod doctor;
 pub mod import;
 pub mod login;

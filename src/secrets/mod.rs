@@ -1,8 +1,9 @@
 //! Where secrets enter: the password-manager backends and the OS keyring, the one runner of
-//! other programs, TOTP computed in-process, and questions asked on the terminal.
+//! other programs, TOTP computed in-process, questions asked on the terminal, and secrets piped on stdin.
 
 pub mod backend;
 pub mod dialog;
 pub mod process;
+pub mod stdin;
 pub mod totp;
 pub mod tty;

@@ -108,6 +108,11 @@ impl Totp {
         Ok(totp)
     }
 
+    /// The seed's length in bytes (RFC 4226 asks for at least 16; AWS's are 40).
+    pub fn seed_len(&self) -> usize {
+        self.key.len()
+    }
+
     /// The code valid at `unix_seconds`.
     pub fn code_at(&self, unix_seconds: u64) -> Zeroizing<String> {
         let counter = unix_seconds / self.period;

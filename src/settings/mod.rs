@@ -3,6 +3,7 @@
 
 pub mod aws_config;
 pub mod config;
+pub mod edit;
 pub mod profile;
 pub mod reference;
 pub mod session_name;

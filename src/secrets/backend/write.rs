@@ -117,9 +117,55 @@ pub fn replace_fields(
     }
 }
 
+/// `text` with its TOTP seed set to `uri`: the first `otpauth://` line replaced (its line
+/// ending kept), else `uri` added as a last line. Every other line is kept byte for byte.
+pub fn with_otpauth(text: &str, uri: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len() + uri.len() + 2));
+    let mut replaced = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if !replaced && body.trim_start().starts_with("otpauth://") {
+            replaced = true;
+            out.push_str(uri);
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !replaced {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(uri);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_otpauth_line_is_replaced_or_added_and_the_rest_kept() {
+        let uri = "otpauth://totp/aws-auth:w?secret=NEW";
+        assert_eq!(
+            with_otpauth(
+                "s3cret\r\notpauth://totp/x?secret=OLD\r\nuser: a\notpauth://totp/y\n",
+                uri
+            )
+            .as_str(),
+            "s3cret\r\notpauth://totp/aws-auth:w?secret=NEW\r\nuser: a\notpauth://totp/y\n"
+        );
+        assert_eq!(
+            with_otpauth("s3cret\naws_access_key_id: AKIA", uri).as_str(),
+            "s3cret\naws_access_key_id: AKIA\notpauth://totp/aws-auth:w?secret=NEW\n"
+        );
+        assert_eq!(
+            with_otpauth("", uri).as_str(),
+            "otpauth://totp/aws-auth:w?secret=NEW\n"
+        );
+    }
 
     #[test]
     fn fields_are_replaced_and_every_other_byte_is_kept() {
