@@ -331,6 +331,10 @@ pub struct ProfilesArgs {
     /// The profiles file (default as for the main command).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// Print a profiles.toml that documents every setting, with an example per backend.
+    #[arg(long)]
+    pub example: bool,
 }
 
 #[derive(clap::Args)]

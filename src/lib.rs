@@ -102,9 +102,7 @@ pub fn main_entry() -> i32 {
             commands::completions::completions(shell).map(Outcome::Print)
         }
         Some(cli::Command::Man) => commands::completions::man().map(Outcome::Print),
-        Some(cli::Command::Profiles(args)) => {
-            commands::profiles::run(args.config.as_deref()).map(Outcome::Print)
-        }
+        Some(cli::Command::Profiles(args)) => commands::profiles::run(&args).map(Outcome::Print),
     };
     match result.and_then(|outcome| match outcome {
         Outcome::Print(out) => write_stdout(out.as_bytes()).map(|()| 0),

@@ -308,3 +308,67 @@ fn each_role_of_a_chain_is_sent_with_its_own_settings() {
     assert_clear_error(&out, 2, &["role chaining", "profile jump", "3600"]);
     assert_eq!(kit.sts.request_count(), 2, "nothing more was sent");
 }
+
+/// Regression: with no profiles.toml, `aws-auth profiles` failed (exit 1) although
+/// ~/.aws/config has profiles; it lists them. With neither, the message names what to run
+/// (an installed binary has no profiles.example.toml beside it).
+#[test]
+fn without_profiles_toml_the_listing_shows_the_config_file_s_profiles() {
+    let kit = Kit::new();
+    kit.sandbox.write("home/.aws/config", CONFIG);
+    let mut list = kit.aws_auth();
+    list.arg("profiles");
+    with_config(&kit, &mut list);
+    let listing = run(&mut list);
+    listing.assert_success();
+    let text = listing.stdout_str();
+    assert!(text.starts_with("PROFILE"), "{text}");
+    for name in ["prod", "bare", "both", "loop-a"] {
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "no {name}:\n{text}"
+        );
+    }
+
+    std::fs::remove_file(kit.sandbox.path("home/.aws/config")).unwrap();
+    let mut list = kit.aws_auth();
+    list.arg("profiles");
+    with_config(&kit, &mut list);
+    let out = run(&mut list);
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "aws-auth add --profile NAME",
+            "aws-auth import",
+            "aws-auth profiles --example",
+        ],
+    );
+    assert!(
+        !out.stderr.contains("profiles.example.toml"),
+        "{}",
+        out.describe()
+    );
+    // A run names the same ways in.
+    let out = run(&mut kit.profile("work", &[]));
+    assert_clear_error(
+        &out,
+        1,
+        &["aws-auth add --profile NAME", "aws-auth profiles --example"],
+    );
+
+    // The example is printed, and is a valid profiles file.
+    let example = run(kit.aws_auth().args(["profiles", "--example"]));
+    example.assert_success();
+    let path = kit.profiles(example.stdout_str());
+    let listed = run(kit.aws_auth().args(["profiles", "--config"]).arg(&path));
+    listed.assert_success();
+    for name in ["ops", "work"] {
+        assert!(
+            listed.stdout_str().lines().any(|l| l.starts_with(name)),
+            "{}",
+            listed.describe()
+        );
+    }
+}

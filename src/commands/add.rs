@@ -92,7 +92,7 @@ pub fn store(
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
-                     in {backend} yourself and reference it in profiles.toml (see profiles.example.toml)"
+                     in {backend} yourself and reference it in profiles.toml (`aws-auth profiles --example` shows how)"
                 ))
             })?;
         (Some(spec), vec![unit])

@@ -2,17 +2,21 @@
 //! backend, role and where each comes from, read from the files alone (no backend runs, no
 //! secret is read).
 
+use crate::cli::ProfilesArgs;
 use crate::error::Error;
 use crate::passwd;
 use crate::settings::aws_config::{self, AwsProfiles};
 use crate::settings::config::{self, RawProfile};
-use std::path::Path;
 use zeroize::Zeroizing;
 
-pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
+pub fn run(args: &ProfilesArgs) -> Result<Zeroizing<String>, Error> {
+    if args.example {
+        return Ok(Zeroizing::new(config::EXAMPLE.to_owned()));
+    }
     let home = passwd::home_dir();
-    let path = config::path(config_flag, home.as_deref());
-    let profiles = config::Profiles::load(&path)?;
+    let path = config::path(args.config.as_deref(), home.as_deref());
+    // No profiles.toml is fine when ~/.aws/config has profiles.
+    let profiles = config::Profiles::load_or_empty(&path)?;
     let aws = match AwsProfiles::load(&aws_config::path(home.as_deref())) {
         Ok(aws) => aws,
         Err(e) => {
@@ -20,6 +24,17 @@ pub fn run(config_flag: Option<&Path>) -> Result<Zeroizing<String>, Error> {
             None
         }
     };
+    if profiles.profiles.is_empty() && aws.as_ref().is_none_or(|a| a.profiles.is_empty()) {
+        return Err(if path.exists() {
+            Error::Usage(format!(
+                "no profiles in {} nor in the AWS config file: add one with `aws-auth add --profile NAME` or \
+                 `aws-auth import --profile NAME` (`aws-auth profiles --example` shows every setting)",
+                path.display()
+            ))
+        } else {
+            config::ConfigError::Missing { path }.into()
+        });
+    }
     let mut names: Vec<&String> = profiles.profiles.keys().collect();
     if let Some(aws) = &aws {
         names.extend(aws.profiles.keys());

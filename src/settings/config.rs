@@ -89,7 +89,9 @@ pub struct Profiles {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "no profiles file at {path}: create it (see profiles.example.toml), or run `aws-auth add --profile NAME`"
+        "no profiles file at {path}: add a profile with `aws-auth add --profile NAME` (keys typed or piped), or \
+         `aws-auth import --profile NAME` (keys moved out of ~/.aws/credentials); `aws-auth profiles --example` \
+         prints a commented example of every setting"
     )]
     Missing { path: PathBuf },
     #[error("profiles file: {0}")]
@@ -178,7 +180,22 @@ pub fn check_name(name: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// profiles.toml with every key documented, as `aws-auth profiles --example` prints it.
+pub const EXAMPLE: &str = include_str!("../../profiles.example.toml");
+
 impl Profiles {
+    /// `load`, with a file that does not exist read as one without profiles (a user whose
+    /// profiles are all in ~/.aws/config).
+    pub fn load_or_empty(path: &Path) -> Result<Profiles, ConfigError> {
+        match Profiles::load(path) {
+            Err(ConfigError::Missing { .. }) => Ok(Profiles {
+                path: path.to_owned(),
+                profiles: BTreeMap::new(),
+            }),
+            other => other,
+        }
+    }
+
     /// Reads and parses the file: a regular file of at most `MAX_SIZE` bytes that only the
     /// user (or root) can have written.
     pub fn load(path: &Path) -> Result<Profiles, ConfigError> {
@@ -339,11 +356,7 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_and_every_value_is_valid() {
-        let example = Profiles::parse(
-            include_str!("../../profiles.example.toml"),
-            Path::new("profiles.example.toml"),
-        )
-        .unwrap();
+        let example = Profiles::parse(EXAMPLE, Path::new("profiles.example.toml")).unwrap();
         assert!(example.profiles.contains_key("ops") && example.profiles.contains_key("work"));
         let schemes = crate::secrets::backend::spec::Specs::load(None)
             .unwrap()
@@ -364,7 +377,7 @@ mod tests {
             }
         }
         // The commented examples are valid references too.
-        for line in include_str!("../../profiles.example.toml").lines() {
+        for line in EXAMPLE.lines() {
             const KEYS: [&str; 5] = [
                 "access_key_id",
                 "secret_access_key",
