@@ -64,6 +64,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,
+            Error::Prompt(PromptError::NotACode { .. }) => 2,
             Error::Profile(ProfileError::Config(
                 ConfigError::UnknownProfile { .. } | ConfigError::BadName { .. },
             )) => 2,

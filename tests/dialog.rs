@@ -249,3 +249,27 @@ fn parallel_callers_see_one_dialog() {
     assert_eq!(rig.sts.coded_calls().len(), 1);
     assert_eq!(rig.sts.coded_calls()[0].param("TokenCode"), Some(CODE));
 }
+
+/// A dialog answer that is not six digits brings the dialog back, saying why, before
+/// anything reaches STS; the next good answer is the one sent.
+#[test]
+fn a_malformed_answer_brings_the_dialog_back() {
+    let sandbox = Sandbox::new();
+    let desktop = Desktop::start();
+    let sts = StrictSts::start();
+    profiles(&sandbox, "");
+    let mut cmd = sandbox.aws_auth();
+    cmd.args(["--profile", "dlg"]);
+    on_desktop(&mut cmd, &sts, &desktop);
+    let out = run_answering(&cmd, || {
+        desktop.answer("24681", "Return");
+        desktop.answer(CODE, "Return");
+    });
+    out.assert_success();
+    assert_code_sent(&sts);
+    assert_eq!(
+        sts.requests().len(),
+        1,
+        "one AssumeRole with the good code, nothing before"
+    );
+}

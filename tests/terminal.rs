@@ -82,21 +82,22 @@ fn typed_at_the_prompt(
     )
 }
 
-/// A code typed at the prompt is checked as `--token-code` is, before it is sent: a
-/// malformed one is a usage error (exit 2) and STS never sees it.
+/// A code of the wrong shape typed at the prompt is asked for again (three answers in all)
+/// before anything reaches STS; three wrong ones end the run (exit 2) with no request.
 #[test]
-fn a_malformed_code_typed_at_the_prompt_is_refused_before_any_request() {
+fn a_malformed_code_typed_at_the_prompt_is_asked_again_and_never_sent() {
     let sandbox = Sandbox::new();
     let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
     let role = role_arn("admin");
     for (typed, args) in [
-        ("90715", vec!["--serial-number", SERIAL_NUMBER]),
-        ("9071534", vec!["--serial-number", SERIAL_NUMBER]),
         (
-            "9O7153",
+            "90715\n9071534\n9O7153",
+            vec!["--serial-number", SERIAL_NUMBER],
+        ),
+        (
+            "\n\n\n",
             vec!["--serial-number", SERIAL_NUMBER, "--role-arn", &role],
         ),
-        ("907 153", vec!["--serial-number", SERIAL_NUMBER]),
     ] {
         let (terminal, stdout, stderr) = typed_at_the_prompt(&sandbox, &server, &args, typed);
         let context = format!(
@@ -107,15 +108,46 @@ fn a_malformed_code_typed_at_the_prompt_is_refused_before_any_request() {
         assert_eq!(terminal.code, Some(2), "{context}");
         assert!(stdout.is_empty(), "{context}");
         assert!(
-            stderr.starts_with("aws-auth: error: invalid MFA token code"),
+            stderr.starts_with("aws-auth: error: no MFA code was entered: 3 answers"),
             "{context}"
         );
-        assert!(!stderr.contains(typed), "the typed code leaked\n{context}");
+        let transcript = String::from_utf8_lossy(&terminal.stdout);
+        assert_eq!(
+            transcript.matches("That was not a 6-digit code.").count(),
+            2,
+            "asked again twice\n{context}"
+        );
+        for line in typed.lines().filter(|l| !l.is_empty()) {
+            assert!(!stderr.contains(line), "the typed code leaked\n{context}");
+        }
     }
     assert_eq!(
         server.request_count(),
         0,
         "a malformed typed code must not be sent"
+    );
+
+    // A wrong shape, then a good code (spaces inside it, as apps show it, are dropped).
+    let (terminal, stdout, stderr) = typed_at_the_prompt(
+        &sandbox,
+        &server,
+        &["--serial-number", SERIAL_NUMBER],
+        "9071\n907 153",
+    );
+    assert_eq!(
+        terminal.code,
+        Some(0),
+        "{}\n{stdout}\n{stderr}",
+        terminal.describe()
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0]
+            .body
+            .contains(&format!("TokenCode={TOKEN_CODE}")),
+        "{}",
+        requests[0].body
     );
 }
 

@@ -7,7 +7,7 @@
 
 use crate::secrets::process::{self, RunError};
 use crate::secrets::tty::{self, PromptError};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 /// How to ask: `prompt = "..."` in a profile, or `AWS_AUTH_PROMPT`.
@@ -49,11 +49,40 @@ pub struct Question<'a> {
 
 const WHAT: &str = "the MFA code";
 
-/// Asks for the MFA code as `prompt` says.
+/// How many answers a prompt takes before it gives up on a code of the wrong shape.
+pub const TRIES: usize = 3;
+
+/// Asks for the MFA code as `prompt` says. An answer that is not six digits (spaces inside
+/// it are dropped, as authenticator apps show "123 456") is asked for again, at most
+/// `TRIES` times in all, before anything reaches STS.
 pub fn ask_code(prompt: Prompt, question: &Question) -> Result<SecretString, PromptError> {
+    let mut again = "";
+    for _ in 0..TRIES {
+        let answer = match ask_once(prompt, question, again) {
+            // Enter alone is an answer of the wrong shape too.
+            Err(PromptError::Empty { .. }) => SecretString::from(""),
+            other => other?,
+        };
+        let digits: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
+            answer
+                .expose_secret()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
+        );
+        if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(SecretString::from(digits.as_str()));
+        }
+        again = "That was not a 6-digit code. ";
+    }
+    Err(PromptError::NotACode { tries: TRIES })
+}
+
+/// One question, on the channel `prompt` picks, with `again` (why it is asked again) first.
+fn ask_once(prompt: Prompt, question: &Question, again: &str) -> Result<SecretString, PromptError> {
     let on_terminal = || {
         tty::ask_line(
-            &format!("MFA code for {}: ", question.serial),
+            &format!("{again}MFA code for {}: ", question.serial),
             WHAT,
             question.hint,
         )
@@ -66,13 +95,13 @@ pub fn ask_code(prompt: Prompt, question: &Question) -> Result<SecretString, Pro
                     why: format!("there is no terminal ({reason}) and no dialog program"),
                     install: install_hint(),
                 })?;
-                with_dialog(program, question)
+                with_dialog(program, question, again)
             }
             other => other,
         },
-        Prompt::Zenity => with_dialog(Dialog::Zenity, question),
-        Prompt::Kdialog => with_dialog(Dialog::Kdialog, question),
-        Prompt::Osascript => with_dialog(Dialog::Osascript, question),
+        Prompt::Zenity => with_dialog(Dialog::Zenity, question, again),
+        Prompt::Kdialog => with_dialog(Dialog::Kdialog, question, again),
+        Prompt::Osascript => with_dialog(Dialog::Osascript, question, again),
     }
 }
 
@@ -162,13 +191,17 @@ fn escape_markup(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn with_dialog(dialog: Dialog, question: &Question) -> Result<SecretString, PromptError> {
+fn with_dialog(
+    dialog: Dialog,
+    question: &Question,
+    again: &str,
+) -> Result<SecretString, PromptError> {
     let text = match question.profile {
         Some(profile) => format!(
-            "MFA code for profile {profile} (device {})",
+            "{again}MFA code for profile {profile} (device {})",
             question.serial
         ),
-        None => format!("MFA code for {}", question.serial),
+        None => format!("{again}MFA code for {}", question.serial),
     };
     let program = dialog.program();
     let done = process::run(

@@ -29,6 +29,10 @@ pub enum PromptError {
         limit: std::time::Duration,
     },
     #[error(
+        "no MFA code was entered: {tries} answers in a row were not 6 digits; run again and type the code your device shows now"
+    )]
+    NotACode { tries: usize },
+    #[error(
         "the MFA code is needed but cannot be asked: {why}; install one ({install}), or give the profile a code source (mfa_code)"
     )]
     NoDialog { why: String, install: String },
