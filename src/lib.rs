@@ -21,6 +21,7 @@ pub mod safe_file;
 pub mod secrets;
 pub mod settings;
 pub mod sts;
+pub mod suggest;
 pub mod toml_error;
 
 use clap::Parser;

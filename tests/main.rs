@@ -11,6 +11,7 @@ mod doctor;
 mod end_to_end;
 mod exec;
 mod hardening;
+mod hints;
 mod hostile_sts;
 mod import;
 mod keyring;

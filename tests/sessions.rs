@@ -181,7 +181,13 @@ impl Rig {
         let text = list.stdout_str();
         assert_no_secret(text, &self.sts, "cache list");
         let mut entries = Vec::new();
-        for line in text.lines() {
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("PROFILE\tKIND\tEXPIRATION"),
+            "the header: {text:?}"
+        );
+        for line in lines {
             let fields: Vec<&str> = line.split('\t').collect();
             assert_eq!(fields.len(), 3, "PROFILE\\tKIND\\tEXPIRATION: {line:?}");
             assert!(
@@ -781,7 +787,12 @@ fn cache_list_shows_environment_keys_as_a_dash_and_clear_removes_everything() {
     assert!(cleared.stderr.contains('2'), "{}", cleared.describe());
     let list = run(&mut rig.aws_auth(&["cache", "list"]));
     list.assert_success();
-    assert_eq!(list.stdout_str(), "", "{}", list.describe());
+    assert_eq!(
+        list.stdout_str(),
+        "PROFILE\tKIND\tEXPIRATION\n",
+        "{}",
+        list.describe()
+    );
 }
 
 // 7 -------------------------------------------------------------------------------------

@@ -90,8 +90,21 @@ pub fn store(
             .get(backend)
             .filter(|_| write::writable(&unit, &specs))
             .ok_or_else(|| {
+                let mut writable: Vec<String> = specs
+                    .names()
+                    .into_iter()
+                    .filter(|n| {
+                        let unit = Unit::Command { backend: n.clone(), entry: String::new(), field: None };
+                        write::writable(&unit, &specs)
+                    })
+                    .collect();
+                writable.push("keyring".into());
+                let near = crate::suggest::nearest(backend, writable.iter().map(String::as_str))
+                    .filter(|n| *n != backend)
+                    .map(|n| format!("did you mean \"{n}\"? "))
+                    .unwrap_or_default();
                 Error::Usage(format!(
-                    "aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
+                    "{near}aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
                      in {backend} yourself and reference it in profiles.toml (`aws-auth profiles --example` shows how)"
                 ))
             })?;

@@ -23,11 +23,16 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
             let Some(store) = opened.store else {
                 return no_store(opened.reason, opened.refused, out);
             };
+            let store_name = store.name();
             let cache = Cache::new(store);
             let mut entries = cache.entries().map_err(|e| Error::Cache(e.to_string()))?;
             entries
                 .sort_by(|a, b| (&a.profile, a.kind.as_str()).cmp(&(&b.profile, b.kind.as_str())));
             let now = now_secs();
+            let _ = writeln!(out, "PROFILE\tKIND\tEXPIRATION");
+            if entries.is_empty() {
+                crate::say!("aws-auth: no cached sessions (store: {store_name})");
+            }
             for entry in entries {
                 let profile = if entry.profile.is_empty() {
                     "-"
@@ -56,6 +61,17 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
             let removed = Cache::new(store)
                 .clear(profile.as_deref())
                 .map_err(|e| Error::Cache(e.to_string()))?;
+            // Nothing removed for a name that is no profile: most likely a typo, which
+            // would otherwise pass for "cleared".
+            if let Some(profile) = profile.as_deref()
+                && removed == 0
+                && let Some(known) = unknown_profile(profile)
+            {
+                return Err(Error::Usage(format!(
+                    "no profile \"{profile}\" in profiles.toml or the AWS config file, and no cached session \
+                     of that name in the {name}; {known}"
+                )));
+            }
             crate::say!(
                 "aws-auth: removed {removed} cached session{} from the {name}",
                 if removed == 1 { "" } else { "s" }
@@ -74,4 +90,35 @@ fn no_store(reason: String, refused: bool, out: Zeroizing<String>) -> Result<Out
     }
     crate::say!("aws-auth: no session cache: {reason}");
     Ok(Outcome::Print(out))
+}
+
+/// `None` when `name` is a profile of profiles.toml or the AWS config file; else what the
+/// known profiles are (with the nearest one first when it is close).
+fn unknown_profile(name: &str) -> Option<String> {
+    let home = crate::passwd::home_dir();
+    let mut known: Vec<String> = crate::settings::config::Profiles::load_or_empty(
+        &crate::settings::config::path(None, home.as_deref()),
+    )
+    .map(|p| p.profiles.into_keys().collect())
+    .unwrap_or_default();
+    if let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(
+        &crate::settings::aws_config::path(home.as_deref()),
+    ) {
+        known.extend(aws.profiles.into_keys());
+    }
+    known.sort();
+    known.dedup();
+    if known.iter().any(|k| k == name) {
+        return None;
+    }
+    Some(
+        match crate::suggest::nearest(name, known.iter().map(String::as_str)) {
+            Some(near) => format!(
+                "did you mean \"{near}\"? (known profiles: {})",
+                known.join(", ")
+            ),
+            None if known.is_empty() => "there are no profiles".to_owned(),
+            None => format!("known profiles: {}", known.join(", ")),
+        },
+    )
 }

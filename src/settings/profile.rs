@@ -160,6 +160,13 @@ impl DeferredCode {
                 Value::Ref(r) => r.to_string(),
                 Value::Literal(_) => "the profile".to_owned(),
             };
+            if let Some(problem) = seed_not_code(code.expose_secret(), Some(&source)) {
+                return Err(ProfileError::Field {
+                    profile: self.profile.clone(),
+                    field: "mfa_code",
+                    problem,
+                });
+            }
             return Err(ProfileError::Field {
                 profile: self.profile.clone(),
                 field: "mfa_code",
@@ -168,6 +175,24 @@ impl DeferredCode {
         }
         Ok(Some(code))
     }
+}
+
+/// An `mfa_code` value that is a TOTP seed (an otpauth URI, or base32 of 80 bits or more)
+/// rather than a code: the message that says to write `totp:`, naming where it came from
+/// (`None`: profiles.toml itself, where a seed is a secret in plain text). Never the value.
+fn seed_not_code(value: &str, source: Option<&String>) -> Option<String> {
+    let seed = Totp::from_text(value).ok().filter(|t| t.seed_len() >= 10)?;
+    drop(seed);
+    Some(match source {
+        Some(source) => format!(
+            "the value of {source} is a TOTP seed, not a 6-digit code: write mfa_code = \"totp:{source}\" so \
+             aws-auth computes the current code from it"
+        ),
+        None => "the value is a TOTP seed, not a 6-digit code, kept in plain text in the profiles file: store it \
+                 with `aws-auth configure --profile NAME --totp` (or in your password manager, with mfa_code = \
+                 \"totp:pass:ENTRY\") and remove it from the file"
+            .to_owned(),
+    })
 }
 
 /// Whether the MFA code `w` can wait until a call needs it: a reference to a code (not a
@@ -309,9 +334,12 @@ fn plan(
             let mut known = specs.schemes();
             known.extend(["op".to_owned(), "keyring".to_owned()]);
             known.sort();
+            let near = crate::suggest::nearest(backend, known.iter().map(String::as_str))
+                .map(|near| format!("did you mean \"{near}\"? "))
+                .unwrap_or_default();
             field_err(
                 "backend",
-                format!("\"{backend}\" has no default layout (backends with one: {}); set access_key_id and secret_access_key instead", known.join(", ")),
+                format!("\"{backend}\" has no default layout ({near}backends with one: {}); set access_key_id and secret_access_key instead", known.join(", ")),
             )
         })?),
     };
@@ -483,6 +511,9 @@ fn fill(
             return Err(field_err("mfa_code", NO_DEVICE.into()));
         }
         let code = SecretString::from(code.expose_secret().trim());
+        if let Some(problem) = seed_not_code(code.expose_secret(), sources.get("mfa_code")) {
+            return Err(field_err("mfa_code", problem));
+        }
         validate::token_code(code.expose_secret())
             .map_err(invalid("mfa_code", code.expose_secret()))?;
         flow.token_code = Some(code);

@@ -44,9 +44,14 @@ pub enum Reference {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
     #[error(
-        "unknown scheme \"{scheme}:\" (known: {known}); a literal value containing ':' is written as \"literal:VALUE\""
+        "unknown scheme \"{scheme}:\" (known: {known}){hint}; a literal value containing ':' is written as \"literal:VALUE\""
     )]
-    UnknownScheme { scheme: String, known: String },
+    UnknownScheme {
+        scheme: String,
+        known: String,
+        /// What was probably meant ("; did you mean \"pass:\"?"), or "".
+        hint: String,
+    },
     #[error("\"{text}\" is not a valid {scheme}: reference: {why}")]
     Malformed {
         scheme: String,
@@ -227,9 +232,19 @@ fn parse_reference(
             let mut known: Vec<&str> = command_backends.iter().map(String::as_str).collect();
             known.extend(["op", "keyring", "env", "totp", "literal"]);
             known.sort_unstable();
+            let hint = if scheme.eq_ignore_ascii_case("otpauth") {
+                "; an otpauth:// URI is a TOTP seed, a secret: keep it in your password manager and write \
+                 mfa_code = \"totp:pass:ENTRY\" (`aws-auth configure --profile NAME --totp` stores it for you)"
+                    .to_owned()
+            } else {
+                crate::suggest::nearest(scheme, known.iter().copied())
+                    .map(|near| format!("; did you mean \"{near}:\"?"))
+                    .unwrap_or_default()
+            };
             Err(ReferenceError::UnknownScheme {
                 scheme: scheme.to_owned(),
                 known: known.join(", "),
+                hint,
             })
         }
     }

@@ -1,0 +1,166 @@
+//! Errors that name the real cause and what was probably meant: a mistyped backend or
+//! scheme, a TOTP seed where a code belongs, a swapped key pair, a cache command for a
+//! profile that does not exist. Each is one paragraph, with the exit code of its kind (a
+//! profile's error 1, a bad flag or input 2), and echoes no secret.
+
+use crate::support::profile_kit::*;
+use crate::support::secret_service::SecretService;
+use crate::support::*;
+use std::time::Duration;
+
+const KEYS: &str =
+    "access_key_id = \"AKIAAWSAUTHSOURCE001\"\nsecret_access_key = \"env:HINT_SECRET\"\n";
+
+fn kit(profile: &str) -> Kit {
+    let kit = Kit::new();
+    kit.profiles(profile);
+    kit
+}
+
+fn run_profile(kit: &Kit, name: &str) -> Run {
+    let mut cmd = kit.profile(name, &[]);
+    cmd.env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY);
+    run(&mut without_terminal(&cmd))
+}
+
+#[test]
+fn a_mistyped_backend_or_scheme_names_the_nearest_known_one() {
+    let kit = kit(
+        "[profiles.a]\nbackend = \"pas\"\n[profiles.b]\naccess_key_id = \"gopas:aws/x#id\"\nsecret_access_key = \"pass:aws/x\"\n",
+    );
+    assert_clear_error(
+        &run_profile(&kit, "a"),
+        1,
+        &["profile \"a\", backend", "did you mean \"pass\"?"],
+    );
+    assert_clear_error(
+        &run_profile(&kit, "b"),
+        1,
+        &["unknown scheme \"gopas:\"", "did you mean \"gopass:\"?"],
+    );
+    let add = run_with_stdin(
+        kit.aws_auth()
+            .args(["add", "--profile", "c", "--backend", "gopas"]),
+        format!("{SOURCE_ACCESS_KEY_ID}\n{SOURCE_SECRET_ACCESS_KEY}\n").as_bytes(),
+        Duration::from_secs(30),
+    );
+    assert_clear_error(&add, 2, &["did you mean \"gopass\"?"]);
+    assert_absent(&add.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert_eq!(kit.sts.request_count(), 0);
+}
+
+/// A seed where a code belongs (in the file, behind a reference, as an otpauth URI) is
+/// named as a seed, with `totp:` as the way to write it; the seed is never echoed.
+#[test]
+fn a_totp_seed_given_as_mfa_code_suggests_totp() {
+    let kit = kit(&format!(
+        "[profiles.literal]\n{KEYS}mfa_serial = \"{SERIAL_NUMBER}\"\nmfa_code = \"{TOTP_SEED}\"\n\
+         [profiles.uri]\n{KEYS}mfa_serial = \"{SERIAL_NUMBER}\"\nmfa_code = \"{}\"\n\
+         [profiles.ref]\n{KEYS}mfa_serial = \"{SERIAL_NUMBER}\"\nmfa_code = \"gopass:aws/seed\"\n",
+        otpauth_line()
+    ));
+    kit.fakes
+        .gopass_entry("aws/seed", &format!("{TOTP_SEED}\n"));
+    let literal = run_profile(&kit, "literal");
+    assert_clear_error(
+        &literal,
+        1,
+        &[
+            "mfa_code",
+            "a TOTP seed, not a 6-digit code",
+            "configure --profile NAME --totp",
+        ],
+    );
+    let uri = run_profile(&kit, "uri");
+    assert_clear_error(
+        &uri,
+        1,
+        &[
+            "unknown scheme \"otpauth:\"",
+            "TOTP seed",
+            "totp:pass:ENTRY",
+        ],
+    );
+    let reference = run_profile(&kit, "ref");
+    assert_clear_error(
+        &reference,
+        1,
+        &[
+            "gopass:aws/seed is a TOTP seed",
+            "mfa_code = \"totp:gopass:aws/seed\"",
+        ],
+    );
+    for out in [&literal, &uri, &reference] {
+        assert_absent(
+            &out.stderr,
+            &[TOTP_SEED, SOURCE_SECRET_ACCESS_KEY],
+            "stderr",
+        );
+    }
+    assert_eq!(kit.sts.request_count(), 0);
+}
+
+/// `add` refuses an id that is not one (the pair swapped) before it writes anything; the
+/// environment's AWS_ACCESS_KEY_ID is checked the same way, so a secret never travels as a
+/// key id in a request header.
+#[test]
+fn a_swapped_key_pair_is_refused_before_anything_is_written_or_sent() {
+    let kit = Kit::with_pass();
+    let config = kit.sandbox.path("home/.config/aws-auth/profiles.toml");
+    let add = run_with_stdin(
+        kit.aws_auth().args(["add", "--profile", "swapped"]),
+        format!("{SOURCE_SECRET_ACCESS_KEY}\n{SOURCE_ACCESS_KEY_ID}\n").as_bytes(),
+        Duration::from_secs(30),
+    );
+    assert_clear_error(&add, 2, &["not an access key id", "swapped"]);
+    assert_absent(&add.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert!(!config.exists(), "profiles.toml was written");
+    assert_ne!(
+        kit.pass().show(&kit.sandbox, "aws-auth/swapped").code,
+        Some(0)
+    );
+    let temporary = run_with_stdin(
+        kit.aws_auth().args(["add", "--profile", "temp"]),
+        format!("ASIAAWSAUTHSOURCE001\n{SOURCE_SECRET_ACCESS_KEY}\n").as_bytes(),
+        Duration::from_secs(30),
+    );
+    assert_clear_error(&temporary, 2, &["ASIA", "temporary"]);
+
+    let mut env = kit.sandbox.aws_auth_with_keys(&kit.sts.url());
+    env.env("AWS_ACCESS_KEY_ID", SOURCE_SECRET_ACCESS_KEY);
+    let out = run(&mut env);
+    assert_clear_error(&out, 2, &["AWS_ACCESS_KEY_ID", "swapped"]);
+    assert_absent(&out.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert_eq!(kit.sts.request_count(), 0);
+}
+
+#[test]
+fn cache_commands_name_an_unknown_profile_and_an_empty_cache() {
+    let kit = kit(&format!("[profiles.work]\n{KEYS}"));
+    let secrets = SecretService::start(&kit.sandbox);
+    let cache = |args: &[&str]| {
+        let mut cmd = kit.aws_auth();
+        cmd.arg("cache")
+            .args(args)
+            .env("AWS_AUTH_CACHE_STORE", "secret-service");
+        run(secrets.env(&mut cmd))
+    };
+    let list = cache(&["list"]);
+    list.assert_success();
+    assert_eq!(list.stdout_str(), "PROFILE\tKIND\tEXPIRATION\n");
+    assert!(
+        list.stderr
+            .contains("no cached sessions (store: secret-service)"),
+        "{}",
+        list.describe()
+    );
+    let typo = cache(&["clear", "--profile", "wrok"]);
+    assert_clear_error(&typo, 2, &["no profile \"wrok\"", "did you mean \"work\"?"]);
+    let known = cache(&["clear", "--profile", "work"]);
+    known.assert_success();
+    assert!(
+        known.stderr.contains("removed 0 cached sessions"),
+        "{}",
+        known.describe()
+    );
+}
