@@ -96,17 +96,7 @@ fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::Comple
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    let home = crate::passwd::home_dir();
-    let path = crate::settings::config::path(None, home.as_deref());
-    let mut names: Vec<String> = crate::settings::config::Profiles::load(&path)
-        .map(|p| p.profiles.into_keys().collect())
-        .unwrap_or_default();
-    let aws = crate::settings::aws_config::path(home.as_deref());
-    if let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(&aws) {
-        names.extend(aws.profiles.into_keys());
-    }
-    names.sort();
-    names.dedup();
+    let names = crate::settings::aws_config::all_names(None);
     names
         .into_iter()
         .filter(|name| name.starts_with(current))
@@ -121,7 +111,7 @@ pub struct ImportArgs {
     pub config: Option<PathBuf>,
 
     /// Name of the new profile.
-    #[arg(long, value_name = "NAME")]
+    #[arg(short = 'p', long, value_name = "NAME")]
     pub profile: String,
 
     /// The section of the credentials file (default: the profile's name).
@@ -161,7 +151,7 @@ pub struct ImportArgs {
 #[derive(clap::Args)]
 pub struct ConfigureArgs {
     /// The profile to change.
-    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: String,
 
     /// The profiles file (default as for the main command).
@@ -216,7 +206,7 @@ pub struct LoginArgs {
 #[derive(clap::Args)]
 pub struct RotateArgs {
     /// The profile whose key is replaced.
-    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: String,
 
     /// The profiles file (default as for the main command).
@@ -272,7 +262,7 @@ pub struct Target {
     /// Take keys, MFA device, role and settings from this profile of profiles.toml or
     /// ~/.aws/config (flags still win). Without it, keys come from AWS_ACCESS_KEY_ID /
     /// AWS_SECRET_ACCESS_KEY.
-    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
 
     /// The profiles file (default: $AWS_AUTH_CONFIG, else
@@ -289,8 +279,13 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub flow: FlowArgs,
 
-    /// The command and its arguments, after `--` (default: $SHELL).
-    #[arg(last = true, value_name = "CMD")]
+    /// The command and its arguments (default: $SHELL). Everything from the first word
+    /// that is not one of aws-auth's flags on is the command's; `--` before it also works.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
     pub command: Vec<OsString>,
 }
 
@@ -306,9 +301,14 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = Format::Sh, value_name = "FORMAT")]
     pub format: Format,
 
-    /// The command to run against the server, after `--`; without one, print the endpoint's
-    /// variables for eval and serve until SIGINT or SIGTERM.
-    #[arg(last = true, value_name = "CMD")]
+    /// The command to run against the server (from the first word that is not one of
+    /// aws-auth's flags, or after `--`); without one, print the endpoint's variables for eval
+    /// and serve until SIGINT or SIGTERM.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
     pub command: Vec<OsString>,
 }
 
@@ -321,7 +321,7 @@ pub enum CacheCommand {
     /// Remove cached sessions: all of them, or one profile's.
     Clear {
         /// Only this profile's sessions.
-        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+        #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
         profile: Option<String>,
     },
 }
@@ -344,7 +344,7 @@ pub struct AddArgs {
     pub config: Option<PathBuf>,
 
     /// Name of the new profile.
-    #[arg(long, value_name = "NAME")]
+    #[arg(short = 'p', long, value_name = "NAME")]
     pub profile: String,
 
     /// Where the keys go: pass, gopass or keyring.
@@ -441,4 +441,23 @@ pub struct FlowArgs {
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value))
+}
+
+/// `aws-auth exec work ...` (aws-vault's habit): without --profile and without keys in the
+/// environment, a command whose first word is a profile's name was meant as the profile.
+/// The one-line way to say it, or `None`.
+pub fn profile_as_command(target: &Target, command: &[OsString]) -> Option<String> {
+    if target.profile.is_some() || std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        return None;
+    }
+    let first = command.first()?.to_str()?;
+    crate::settings::aws_config::all_names(target.config.as_deref())
+        .iter()
+        .any(|n| n == first)
+        .then(|| {
+            format!(
+                "\"{first}\" is a profile, not a command: put --profile before it (aws-auth exec --profile {first} -- \
+                 COMMAND)"
+            )
+        })
 }

@@ -860,6 +860,13 @@ pub(crate) fn source_from_env() -> Result<SourceCredentials, Error> {
         crate::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var_os("AWS_SECRET_ACCESS_KEY"),
     ) else {
+        // AWS_PROFILE is never read: a credential_process child of the AWS CLI inherits it.
+        if let Some(profile) = crate::env::var("AWS_PROFILE") {
+            return Err(Error::Usage(format!(
+                "no --profile, and aws-auth does not read AWS_PROFILE (\"{profile}\": a credential_process child of the \
+                 AWS CLI inherits it); run aws-auth --profile {profile} (or -p {profile})"
+            )));
+        }
         return Err(Error::Usage(
             "no AWS keys to start from: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (e.g. \
              AWS_ACCESS_KEY_ID=$(pass aws-access-key-id) AWS_SECRET_ACCESS_KEY=$(pass aws-secret-access-key) aws-auth ...)"

@@ -48,6 +48,11 @@ pub fn main_entry() -> i32 {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // `aws-auth work`, as aws-vault's habits suggest, or a typo: say the way in a line.
+            if let Some(line) = unknown_command(&e) {
+                say!("aws-auth: error: {line}");
+                return 2;
+            }
             let _ = e.print();
             return if e.use_stderr() { 2 } else { 0 };
         }
@@ -72,15 +77,27 @@ pub fn main_entry() -> i32 {
         say!("aws-auth: error: {}", error::Error::StdoutUnusable);
         return 1;
     }
+    // Shell code shown on a terminal was probably meant for eval: said after it, once it is out.
+    let mut after = None;
     let result = match cli.command {
-        None => flow::Flow::prepare(&cli.target, cli.flow)
-            .and_then(|flow| flow.obtain())
-            .and_then(|issued| {
-                output::render::render(&issued.credentials, issued.region.as_deref(), cli.format)
+        None => {
+            after = output::render::eval_hint(cli.format, cli.target.profile.as_deref());
+            flow::Flow::prepare(&cli.target, cli.flow)
+                .and_then(|flow| flow.obtain())
+                .and_then(|issued| {
+                    output::render::render(
+                        &issued.credentials,
+                        issued.region.as_deref(),
+                        cli.format,
+                    )
                     .map_err(error::Error::from)
-            })
-            .map(Outcome::Print),
+                })
+                .map(Outcome::Print)
+        }
         Some(cli::Command::Exec(args)) => {
+            if let Some(hint) = cli::profile_as_command(&args.target, &args.command) {
+                return fail(error::Error::Usage(hint));
+            }
             flow::Flow::prepare(&args.target, args.flow).and_then(|flow| {
                 let issued = flow.obtain()?;
                 Err(output::exec::run(
@@ -90,8 +107,13 @@ pub fn main_entry() -> i32 {
                 ))
             })
         }
-        Some(cli::Command::Serve(args)) => flow::Flow::prepare(&args.target, args.flow)
-            .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command)),
+        Some(cli::Command::Serve(args)) => {
+            if let Some(hint) = cli::profile_as_command(&args.target, &args.command) {
+                return fail(error::Error::Usage(hint));
+            }
+            flow::Flow::prepare(&args.target, args.flow)
+                .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command))
+        }
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
         Some(cli::Command::Configure(args)) => commands::configure::run(args).map(Outcome::Print),
@@ -109,12 +131,47 @@ pub fn main_entry() -> i32 {
         Outcome::Print(out) => write_stdout(out.as_bytes()).map(|()| 0),
         Outcome::Exit(code) => Ok(code),
     }) {
-        Ok(code) => code,
-        Err(e) => {
-            say!("aws-auth: error: {e}");
-            e.exit_code()
+        Ok(code) => {
+            if let Some(hint) = after {
+                say!("{hint}");
+            }
+            code
         }
+        Err(e) => fail(e),
     }
+}
+
+/// The one place an error becomes its message on stderr and its exit code.
+fn fail(e: error::Error) -> i32 {
+    say!("aws-auth: error: {e}");
+    e.exit_code()
+}
+
+/// What to say about an "unrecognized subcommand": a profile's name (`aws-auth work`) is
+/// pointed at --profile, a near miss of a command named, anything else told where to look.
+fn unknown_command(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    if settings::aws_config::all_names(None).contains(word) {
+        return Some(format!(
+            "\"{word}\" is a profile, not a command: run aws-auth --profile {word} (or -p {word})"
+        ));
+    }
+    let command = <cli::Cli as clap::CommandFactory>::command();
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    Some(match suggest::nearest(word, names.iter().copied()) {
+        Some(near) => format!(
+            "\"{word}\" is not a command; did you mean \"{near}\"? (aws-auth --help lists them)"
+        ),
+        None => format!(
+            "\"{word}\" is not a command (aws-auth --help lists them); for a profile of that name: aws-auth --profile {word}"
+        ),
+    })
 }
 
 /// Writes the result to fd 1 with `write(2)` directly, in one call when the pipe takes it:

@@ -164,3 +164,122 @@ fn cache_commands_name_an_unknown_profile_and_an_empty_cache() {
         known.describe()
     );
 }
+
+/// Habits from aws-vault and the AWS CLI: each works, or fails with the aws-auth way in one
+/// line; AWS_PROFILE is never used silently (a credential_process child inherits it).
+#[test]
+fn habits_from_other_tools_work_or_say_the_aws_auth_way() {
+    let kit = kit(&format!("[profiles.work]\n{KEYS}"));
+    let with_secret = |cmd: &mut std::process::Command| {
+        cmd.env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY);
+        run(cmd)
+    };
+    // exec without `--`, and -p.
+    let out = with_secret(kit.aws_auth().args([
+        "exec",
+        "-p",
+        "work",
+        "sh",
+        "-c",
+        "echo \"$AWS_ACCESS_KEY_ID\" -x",
+    ]));
+    out.assert_success();
+    assert_eq!(
+        out.stdout_str(),
+        "ASIAHOSTILEEXAMPLE01 -x\n",
+        "{}",
+        out.describe()
+    );
+    let out = with_secret(kit.aws_auth().args([
+        "exec",
+        "--profile",
+        "work",
+        "--",
+        "sh",
+        "-c",
+        "echo ok",
+    ]));
+    assert_eq!(out.stdout_str(), "ok\n", "{}", out.describe());
+    // `aws-auth work`, `aws-auth exec work ...`.
+    let out = with_secret(&mut kit.aws_auth().arg("work"));
+    assert_clear_error(
+        &out,
+        2,
+        &[
+            "\"work\" is a profile, not a command",
+            "aws-auth --profile work",
+        ],
+    );
+    let out = with_secret(kit.aws_auth().args(["exec", "work", "--", "env"]));
+    assert_clear_error(
+        &out,
+        2,
+        &[
+            "\"work\" is a profile, not a command",
+            "exec --profile work --",
+        ],
+    );
+    // AWS_PROFILE alone.
+    let out = with_secret(kit.aws_auth().env("AWS_PROFILE", "work"));
+    assert_clear_error(
+        &out,
+        2,
+        &["does not read AWS_PROFILE", "aws-auth --profile work"],
+    );
+    // Not a profile: clap's own error with its suggestion.
+    let out = with_secret(&mut kit.aws_auth().arg("exce"));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("exec"), "{}", out.describe());
+    assert_eq!(
+        kit.sts.request_count(),
+        2,
+        "only the two exec runs asked STS"
+    );
+}
+
+/// Shell code printed to a terminal sets nothing: one line on stderr says how to eval it.
+/// Not when stdout is read (eval, a pipe), and never for JSON.
+#[test]
+fn shell_code_shown_on_a_terminal_comes_with_the_eval_hint() {
+    let kit = kit(&format!("[profiles.work]\n{KEYS}"));
+    let on_terminal = |format: &str| {
+        let stderr = kit.sandbox.path(&format!("stderr-{format}"));
+        let line = format!(
+            "{} --profile work --format {format} 2> {}",
+            aws_auth_bin().display(),
+            stderr.display()
+        );
+        let mut script = kit.aws_auth();
+        script.env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY);
+        let mut terminal = std::process::Command::new("script");
+        terminal
+            .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+            .env_clear();
+        for (name, value) in script.get_envs() {
+            if let Some(value) = value {
+                terminal.env(name, value);
+            }
+        }
+        let out = run(&mut terminal);
+        out.assert_success();
+        (out, std::fs::read_to_string(stderr).unwrap_or_default())
+    };
+    let (out, stderr) = on_terminal("sh");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("export AWS_ACCESS_KEY_ID="));
+    assert!(
+        stderr.contains("eval \"$(aws-auth --profile work)\""),
+        "{stderr}"
+    );
+    let (_, stderr) = on_terminal("fish");
+    assert!(
+        stderr.contains("aws-auth --profile work --format fish | source"),
+        "{stderr}"
+    );
+    let (_, stderr) = on_terminal("json");
+    assert!(stderr.is_empty(), "{stderr}");
+    let piped = run(kit
+        .profile("work", &[])
+        .env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY));
+    piped.assert_success();
+    assert!(piped.stderr.is_empty(), "{}", piped.describe());
+}

@@ -95,19 +95,7 @@ fn no_store(reason: String, refused: bool, out: Zeroizing<String>) -> Result<Out
 /// `None` when `name` is a profile of profiles.toml or the AWS config file; else what the
 /// known profiles are (with the nearest one first when it is close).
 fn unknown_profile(name: &str) -> Option<String> {
-    let home = crate::passwd::home_dir();
-    let mut known: Vec<String> = crate::settings::config::Profiles::load_or_empty(
-        &crate::settings::config::path(None, home.as_deref()),
-    )
-    .map(|p| p.profiles.into_keys().collect())
-    .unwrap_or_default();
-    if let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(
-        &crate::settings::aws_config::path(home.as_deref()),
-    ) {
-        known.extend(aws.profiles.into_keys());
-    }
-    known.sort();
-    known.dedup();
+    let known = crate::settings::aws_config::all_names(None);
     if known.iter().any(|k| k == name) {
         return None;
     }

@@ -37,6 +37,24 @@ pub struct AwsProfiles {
     pub profiles: BTreeMap<String, AwsProfile>,
 }
 
+/// Every profile name of profiles.toml (`--config`, else its default place) and of the
+/// AWS config file, sorted; a file that cannot be read adds none (for completions and hints,
+/// which never fail).
+pub fn all_names(config_flag: Option<&Path>) -> Vec<String> {
+    let home = crate::passwd::home_dir();
+    let mut names: Vec<String> = crate::settings::config::Profiles::load(
+        &crate::settings::config::path(config_flag, home.as_deref()),
+    )
+    .map(|p| p.profiles.into_keys().collect())
+    .unwrap_or_default();
+    if let Ok(Some(aws)) = AwsProfiles::load(&path(home.as_deref())) {
+        names.extend(aws.profiles.into_keys());
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// `AWS_CONFIG_FILE`, else ~/.aws/config.
 pub fn path(home: Option<&Path>) -> PathBuf {
     match crate::env::var("AWS_CONFIG_FILE") {

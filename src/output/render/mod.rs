@@ -90,6 +90,30 @@ pub fn render(
     Ok(out)
 }
 
+/// When stdout is a terminal, shell code printed there sets nothing: the one line that says
+/// how to have the shell read it (`None` for JSON, or when stdout is not a terminal).
+pub fn eval_hint(format: Format, profile: Option<&str>) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let command = match profile {
+        Some(name) => format!("aws-auth --profile {name}"),
+        None => "aws-auth".to_owned(),
+    };
+    let how = match format {
+        Format::Sh => format!("eval \"$({command})\""),
+        Format::Fish => format!("{command} --format fish | source"),
+        Format::Powershell => {
+            format!("{command} --format powershell | Out-String | Invoke-Expression")
+        }
+        Format::Json => return None,
+    };
+    Some(format!(
+        "aws-auth: these lines set nothing by being shown; to set them in your shell, run: {how}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
