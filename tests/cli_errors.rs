@@ -280,7 +280,7 @@ fn help_and_version_exit_0_on_stdout_and_unknown_flags_exit_2() {
         let run = run(sandbox.aws_auth().args(&args));
         run.assert_failure(2);
         assert!(
-            run.stderr.starts_with("error: "),
+            run.stderr.starts_with("error: ") || run.stderr.starts_with("aws-auth: error: "),
             "{args:?}\n{}",
             run.describe()
         );

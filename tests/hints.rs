@@ -201,7 +201,7 @@ fn habits_from_other_tools_work_or_say_the_aws_auth_way() {
     ]));
     assert_eq!(out.stdout_str(), "ok\n", "{}", out.describe());
     // `aws-auth work`, `aws-auth exec work ...`.
-    let out = with_secret(&mut kit.aws_auth().arg("work"));
+    let out = with_secret(kit.aws_auth().arg("work"));
     assert_clear_error(
         &out,
         2,
@@ -227,7 +227,7 @@ fn habits_from_other_tools_work_or_say_the_aws_auth_way() {
         &["does not read AWS_PROFILE", "aws-auth --profile work"],
     );
     // Not a profile: clap's own error with its suggestion.
-    let out = with_secret(&mut kit.aws_auth().arg("exce"));
+    let out = with_secret(kit.aws_auth().arg("exce"));
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("exec"), "{}", out.describe());
     assert_eq!(
