@@ -124,7 +124,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Completions { shell }) => {
             commands::completions::completions(shell).map(Outcome::Print)
         }
-        Some(cli::Command::Man) => commands::completions::man().map(Outcome::Print),
+        Some(cli::Command::Man) => commands::man::man().map(Outcome::Print),
         Some(cli::Command::Profiles(args)) => commands::profiles::run(&args).map(Outcome::Print),
     };
     match result.and_then(|outcome| match outcome {

@@ -95,3 +95,41 @@ fn the_man_page_renders() {
         assert!(page.contains(needle), "{needle}\n{page}");
     }
 }
+
+/// README's install line for the man page, run as written on a fresh home where aws-auth
+/// was installed by cargo: it creates the directory, and `man aws-auth` then finds the page
+/// (man-db looks beside each PATH directory) with every command and the reader's sections.
+#[test]
+fn the_man_page_installs_as_readme_says_and_man_finds_it() {
+    let sandbox = Sandbox::new();
+    let bin = sandbox.home().join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(aws_auth_bin(), bin.join("aws-auth")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("aws-auth man >"))
+        .expect("README gives the man page's install line")
+        .trim();
+    let mut cmd = sandbox.command("sh");
+    cmd.arg("-c")
+        .arg(format!("{line} && man aws-auth"))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100");
+    let out = run(&mut cmd);
+    out.assert_success();
+    let page = out.stdout_str();
+    for needle in [
+        "COMMANDS",
+        "aws-auth configure",
+        "PROFILES",
+        "ENVIRONMENT",
+        "FILES",
+        "EXIT STATUS",
+    ] {
+        assert!(page.contains(needle), "{needle}\n{page}");
+    }
+    assert!(!page.contains("aws-auth-exec(1)"), "{page}");
+}

@@ -1,11 +1,9 @@
-//! `aws-auth completions SHELL` and `aws-auth man`: the shell code that completes aws-auth
-//! (flags and subcommands from the clap definitions; profile names by calling back into
-//! aws-auth with `AWS_AUTH_COMPLETE` set, so new profiles complete without regenerating), and
-//! the man page rendered from the same definitions. Neither reads a secret.
+//! `aws-auth completions SHELL`: the shell code that completes aws-auth (flags and
+//! subcommands from the clap definitions; profile names by calling back into aws-auth with
+//! `AWS_AUTH_COMPLETE` set, so new profiles complete without regenerating). Reads no secret.
 
 use crate::cli::{COMPLETE_VAR, CompletionShell};
 use crate::error::Error;
-use clap::CommandFactory;
 use zeroize::Zeroizing;
 
 /// The registration script for `shell`: the shell calls the binary it names to complete.
@@ -36,17 +34,6 @@ pub fn completions(shell: CompletionShell) -> Result<Zeroizing<String>, Error> {
         .map_err(|_| Error::Usage("the completion script is not UTF-8".into()))
 }
 
-/// The man page, roff.
-pub fn man() -> Result<Zeroizing<String>, Error> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(crate::cli::Cli::command())
-        .render(&mut out)
-        .map_err(Error::Output)?;
-    String::from_utf8(out)
-        .map(Zeroizing::new)
-        .map_err(|_| Error::Usage("the man page is not UTF-8".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,19 +53,6 @@ mod tests {
                 "{shell:?}: {}",
                 script.as_str()
             );
-        }
-    }
-
-    #[test]
-    fn the_man_page_documents_the_flags_and_subcommands() {
-        let page = man().unwrap();
-        assert!(
-            page.starts_with(".ie") || page.contains(".TH"),
-            "{}",
-            &page[..200]
-        );
-        for needle in ["aws\\-auth", "\\-\\-profile", "doctor", "exec", "serve"] {
-            assert!(page.contains(needle), "{needle}");
         }
     }
 }

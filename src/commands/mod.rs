@@ -12,5 +12,6 @@ pub mod configure;
 pub mod doctor;
 pub mod import;
 pub mod login;
+pub mod man;
 pub mod profiles;
 pub mod rotate;
