@@ -281,11 +281,7 @@ pub struct ExecArgs {
 
     /// The command and its arguments (default: $SHELL). Everything from the first word
     /// that is not one of aws-auth's flags on is the command's; `--` before it also works.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
@@ -304,11 +300,7 @@ pub struct ServeArgs {
     /// The command to run against the server (from the first word that is not one of
     /// aws-auth's flags, or after `--`); without one, print the endpoint's variables for eval
     /// and serve until SIGINT or SIGTERM.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 

@@ -373,7 +373,7 @@ mod prompt {
         let config = sandbox.path(&format!("profiles-{signal}.toml"));
         let stty = sandbox.path("stty");
         let line = format!(
-            "{} add --profile sig --backend keyring --config {}; stty -a > {}",
+            "{} add --profile sig --backend pass --config {}; stty -a > {}",
             aws_auth_bin().display(),
             config.display(),
             stty.display()
