@@ -96,7 +96,7 @@ fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::Comple
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    let names = crate::settings::aws_config::all_names(None);
+    let names = crate::settings::files::names(None);
     names
         .into_iter()
         .filter(|name| name.starts_with(current))
@@ -424,11 +424,6 @@ pub struct FlowArgs {
         default_value_t = 900
     )]
     pub min_ttl: u64,
-
-    /// Not a flag: the roles a profile's `source_profile` chain (~/.aws/config) assumes
-    /// before the profile's own, from the keys on.
-    #[arg(skip)]
-    pub via_roles: Vec<crate::settings::config::ViaRole>,
 }
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {
@@ -443,7 +438,7 @@ pub fn profile_as_command(target: &Target, command: &[OsString]) -> Option<Strin
         return None;
     }
     let first = command.first()?.to_str()?;
-    crate::settings::aws_config::all_names(target.config.as_deref())
+    crate::settings::files::names(target.config.as_deref())
         .iter()
         .any(|n| n == first)
         .then(|| {

@@ -12,6 +12,26 @@ pub struct SourceCredentials {
     pub secret_access_key: SecretString,
     /// Set when the source keys are themselves temporary (role chaining).
     pub session_token: Option<SecretString>,
+    /// Where they came from, for an error that says which key to check.
+    pub origin: KeyOrigin,
+}
+
+/// Where a pair of keys was read, as a person would look for it: `AWS_ACCESS_KEY_ID`, or
+/// `pass:aws-auth/work#aws_access_key_id`, or "the MFA session". Never a value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyOrigin {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl KeyOrigin {
+    /// Both halves from one place (a session STS issued).
+    pub fn both(place: &str) -> KeyOrigin {
+        KeyOrigin {
+            access_key_id: place.to_owned(),
+            secret_access_key: place.to_owned(),
+        }
+    }
 }
 
 impl fmt::Debug for SourceCredentials {
@@ -23,6 +43,7 @@ impl fmt::Debug for SourceCredentials {
                 "session_token",
                 &self.session_token.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("origin", &self.origin)
             .finish()
     }
 }
@@ -53,12 +74,43 @@ impl fmt::Debug for SessionCredentials {
 pub struct Issued {
     pub credentials: SessionCredentials,
     pub region: Option<String>,
+    /// The cache key of the MFA session these were derived from, when they were (so that
+    /// `cache clear --profile P` forgets it with them).
+    pub mfa_session: Option<String>,
+}
+
+impl Issued {
+    /// Credentials with no region and no MFA session behind them.
+    pub fn plain(credentials: SessionCredentials) -> Issued {
+        Issued {
+            credentials,
+            region: None,
+            mfa_session: None,
+        }
+    }
 }
 
 impl SessionCredentials {
     /// Seconds left until `expiration` (negative once expired).
     pub fn remaining_secs(&self, now: i64) -> i64 {
         self.expiration.secs() - now
+    }
+
+    /// Whether they are good to hand out: more than `min_ttl` seconds left. The one rule the
+    /// cache (serve a hit) and serve (refresh before) both follow, so a refresh never gets
+    /// back the credentials it is replacing.
+    pub fn lasts(&self, min_ttl: i64, now: i64) -> bool {
+        self.remaining_secs(now) > min_ttl
+    }
+
+    /// As the source of the next call (role chaining from a session), from `place`.
+    pub fn into_source(self, place: &str) -> SourceCredentials {
+        SourceCredentials {
+            access_key_id: self.access_key_id,
+            secret_access_key: self.secret_access_key,
+            session_token: Some(self.session_token),
+            origin: KeyOrigin::both(place),
+        }
     }
 }
 
@@ -101,6 +153,7 @@ mod tests {
             access_key_id: "AKIAEXAMPLE".into(),
             secret_access_key: SecretString::from("top-secret-key"),
             session_token: Some(SecretString::from("top-secret-token")),
+            origin: KeyOrigin::both("env"),
         };
         assert!(!format!("{source:?}").contains("top-secret"));
     }

@@ -11,11 +11,10 @@ pub mod commands;
 pub mod credentials;
 pub mod env;
 pub mod error;
-pub mod flow;
 pub mod hardening;
 pub mod output;
 pub mod passwd;
-pub mod provider;
+pub mod providers;
 pub mod report;
 pub mod safe_file;
 pub mod secrets;
@@ -82,8 +81,8 @@ pub fn main_entry() -> i32 {
     let result = match cli.command {
         None => {
             after = output::render::eval_hint(cli.format, cli.target.profile.as_deref());
-            flow::Flow::prepare(&cli.target, cli.flow)
-                .and_then(|flow| flow.obtain())
+            session(&cli.target, &cli.flow)
+                .and_then(|session| session.obtain())
                 .and_then(|issued| {
                     output::render::render(
                         &issued.credentials,
@@ -98,21 +97,18 @@ pub fn main_entry() -> i32 {
             if let Some(hint) = cli::profile_as_command(&args.target, &args.command) {
                 return fail(error::Error::Usage(hint));
             }
-            flow::Flow::prepare(&args.target, args.flow).and_then(|flow| {
-                let issued = flow.obtain()?;
-                Err(output::exec::run(
-                    &issued,
-                    args.command,
-                    args.target.profile.as_deref(),
-                ))
+            session(&args.target, &args.flow).and_then(|session| {
+                let issued = session.obtain()?;
+                Err(output::exec::run(&issued, args.command, session.settings()))
             })
         }
         Some(cli::Command::Serve(args)) => {
             if let Some(hint) = cli::profile_as_command(&args.target, &args.command) {
                 return fail(error::Error::Usage(hint));
             }
-            flow::Flow::prepare(&args.target, args.flow)
-                .and_then(|flow| output::serve::run(Arc::new(flow), args.format, args.command))
+            session(&args.target, &args.flow).and_then(|session| {
+                output::serve::run(Arc::new(session), args.format, args.command)
+            })
         }
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
         Some(cli::Command::Add(args)) => commands::add::run(args).map(Outcome::Print),
@@ -141,6 +137,14 @@ pub fn main_entry() -> i32 {
     }
 }
 
+/// The run's settings, resolved once, and the session that obtains its credentials.
+fn session(
+    target: &cli::Target,
+    flags: &cli::FlowArgs,
+) -> Result<providers::Session, error::Error> {
+    providers::Session::new(settings::run::RunSettings::resolve(target, flags)?)
+}
+
 /// The one place an error becomes its message on stderr and its exit code.
 fn fail(e: error::Error) -> i32 {
     say!("aws-auth: error: {e}");
@@ -157,7 +161,7 @@ fn unknown_command(e: &clap::Error) -> Option<String> {
     let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
         return None;
     };
-    if settings::aws_config::all_names(None).contains(word) {
+    if settings::files::names(None).contains(word) {
         return Some(format!(
             "\"{word}\" is a profile, not a command: run aws-auth --profile {word} (or -p {word})"
         ));

@@ -26,6 +26,37 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
+/// The longest text from elsewhere (a server, a password manager's stderr) shown as is.
+pub const MAX_SHOWN: usize = 300;
+
+/// Text from elsewhere (a server's message, a password manager's stderr, a name from a
+/// file) as it may be shown to a user: control characters and direction overrides become
+/// spaces, runs of spaces one, and it is cut to `MAX_SHOWN` characters. The one sanitizer
+/// of foreign text; `line` still escapes whatever reaches stderr.
+pub fn clean(text: &str) -> String {
+    clean_to(text, MAX_SHOWN)
+}
+
+/// `clean`, cut to `max` characters (with "…" when cut).
+pub fn clean_to(text: &str, max: usize) -> String {
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let joined = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() > max {
+        format!("{}…", joined.chars().take(max).collect::<String>())
+    } else {
+        joined
+    }
+}
+
 /// A URL as it may be shown: the `user:password@` of its authority becomes `…@`.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -69,6 +100,17 @@ mod tests {
         assert_eq!(redact_url("http://host/p@th"), "http://host/p@th");
         assert_eq!(redact_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
         assert_eq!(redact_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn foreign_text_is_cleaned_of_controls_and_cut() {
+        assert_eq!(clean("a\u{1b}[31m\n b\tc"), "a [31m b c");
+        assert_eq!(clean("x\u{202e}y"), "x y");
+        assert_eq!(clean("  plain ü  "), "plain ü");
+        let exact = "x".repeat(MAX_SHOWN);
+        assert_eq!(clean(&exact), exact);
+        assert_eq!(clean(&format!("{exact}y")), format!("{exact}…"));
+        assert_eq!(clean_to("abcdef", 3), "abc…");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod kernel;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 
-use crate::credentials::{Issued, SessionCredentials, now_secs};
+use crate::credentials::{SessionCredentials, now_secs};
 use aws_lc_rs::digest;
 pub use entry::{Entry, Kind};
 use std::path::PathBuf;
@@ -54,13 +54,18 @@ impl KeyBuilder {
     /// A secret enters the key only as its own SHA-256, so the key could not give it away
     /// even if it were not itself hashed.
     pub fn secret(&mut self, name: &str, value: Option<&str>) -> &mut Self {
-        let hashed = value.map(|v| hex(digest::digest(&digest::SHA256, v.as_bytes()).as_ref()));
+        let hashed = value.map(|v| sha256_hex(v.as_bytes()));
         self.field(name, hashed.as_deref())
     }
 
     pub fn finish(self) -> String {
         hex(self.0.finish().as_ref())
     }
+}
+
+/// SHA-256 of `bytes`, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -107,7 +112,7 @@ fn choice() -> Result<Choice, String> {
         Some("kernel-keyring") => Ok(Choice::KernelKeyring),
         Some(other) => Err(format!(
             "{STORE_VAR} is {:?}, not auto, secret-service or kernel-keyring",
-            crate::sts::clean_server_text(other)
+            crate::report::clean(other)
         )),
     }
 }
@@ -205,6 +210,36 @@ pub fn open() -> Result<Opened, String> {
 }
 
 /// A store and where its locks go.
+/// Forgets profile `name`'s cached sessions in the store in use, after its keys were
+/// replaced (`add --force`, `rotate`): the next run uses the new keys. A failure only
+/// warns, and says how to clear them: the keys are stored.
+pub fn forget_profile(name: &str) {
+    let store = match open() {
+        Ok(Opened {
+            store: Some(store), ..
+        }) => store,
+        // No store where none was asked for (a container without keyctl): nothing cached.
+        Ok(Opened { refused: false, .. }) => return,
+        Ok(Opened { reason, .. }) | Err(reason) => {
+            crate::say!(
+                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {reason}"
+            );
+            return;
+        }
+    };
+    match Cache::new(store).clear(Some(name)) {
+        Ok(0) => {}
+        Ok(n) => crate::say!(
+            "aws-auth: removed {n} cached session{} of profile \"{name}\"",
+            if n == 1 { "" } else { "s" }
+        ),
+        Err(e) => crate::say!(
+            "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}; run \
+             `aws-auth cache clear --profile {name}`"
+        ),
+    }
+}
+
 pub struct Cache {
     store: Box<dyn Store>,
     locks: PathBuf,
@@ -237,6 +272,9 @@ impl Cache {
     /// The entry of `kind` under `key` while at least `min_ttl` seconds of it remain. An entry
     /// that does not decode, names another key or kind, or claims an impossible life is
     /// removed (it will be replaced) and never used.
+    /// The entry filed under `key`, when it is of `kind` and lasts: more than `min_ttl`
+    /// seconds left. An entry that does not parse, is another key's or claims an
+    /// impossible lifetime is removed, never used.
     pub fn get(&self, key: &str, kind: Kind, min_ttl: i64) -> Option<Entry> {
         let record = match self.store.get(key) {
             Ok(Some(record)) => record,
@@ -253,7 +291,7 @@ impl Cache {
                     && entry.kind == kind
                     && entry.credentials.remaining_secs(now) <= LONGEST_LIFE =>
             {
-                (entry.credentials.remaining_secs(now) >= min_ttl).then_some(entry)
+                entry.credentials.lasts(min_ttl, now).then_some(entry)
             }
             _ => {
                 if let Err(e) = self.store.remove(key) {
@@ -343,15 +381,6 @@ impl Cache {
     /// The lock for `name`, waiting at most `limit`.
     pub fn lock(&self, name: &str, limit: Duration) -> Result<lock::Lock, lock::LockError> {
         lock::acquire(&self.locks, name, limit)
-    }
-}
-
-impl Entry {
-    pub fn into_issued(self) -> Issued {
-        Issued {
-            credentials: self.credentials,
-            region: self.region,
-        }
     }
 }
 

@@ -21,7 +21,7 @@ pub struct Ss {
 fn fail(what: &str, e: dbus_secret_service::Error) -> StoreError {
     StoreError(format!(
         "Secret Service: {what}: {}",
-        crate::sts::clean_server_text(&e.to_string())
+        crate::report::clean(&e.to_string())
     ))
 }
 

@@ -200,7 +200,7 @@ pub fn store(
         }
     }
     if args.force {
-        forget_sessions(name);
+        crate::cache::forget_profile(name);
     }
     Ok(Stored {
         name: name.clone(),
@@ -281,34 +281,4 @@ fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-/// Sessions cached for the profile came from the keys just replaced: drop them, so the next
-/// run uses the new keys (a failure here only warns: the keys are stored).
-pub(crate) fn forget_sessions(name: &str) {
-    use crate::cache::Opened;
-    let store = match crate::cache::open() {
-        Ok(Opened {
-            store: Some(store), ..
-        }) => store,
-        // No store where none was asked for (a container without keyctl): nothing cached.
-        Ok(Opened { refused: false, .. }) => return,
-        Ok(Opened { reason, .. }) | Err(reason) => {
-            crate::say!(
-                "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {reason}"
-            );
-            return;
-        }
-    };
-    match crate::cache::Cache::new(store).clear(Some(name)) {
-        Ok(0) => {}
-        Ok(n) => crate::say!(
-            "aws-auth: removed {n} cached session{} of profile \"{name}\"",
-            if n == 1 { "" } else { "s" }
-        ),
-        Err(e) => crate::say!(
-            "aws-auth: warning: could not clear the cached sessions of profile \"{name}\": {e}; run \
-             `aws-auth cache clear --profile {name}`"
-        ),
-    }
 }

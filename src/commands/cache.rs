@@ -42,7 +42,7 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
                 let _ = writeln!(
                     out,
                     "{}\t{}\t{}{}",
-                    crate::sts::clean_server_text(profile),
+                    crate::report::clean(profile),
                     entry.kind.as_str(),
                     format_expiration(&entry.credentials.expiration),
                     if entry.credentials.remaining_secs(now) <= 0 {
@@ -95,7 +95,7 @@ fn no_store(reason: String, refused: bool, out: Zeroizing<String>) -> Result<Out
 /// `None` when `name` is a profile of profiles.toml or the AWS config file; else what the
 /// known profiles are (with the nearest one first when it is close).
 fn unknown_profile(name: &str) -> Option<String> {
-    let known = crate::settings::aws_config::all_names(None);
+    let known = crate::settings::files::names(None);
     if known.iter().any(|k| k == name) {
         return None;
     }

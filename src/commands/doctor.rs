@@ -1,19 +1,21 @@
 //! `aws-auth doctor`: one line per check (✓, ✗ with the fix, or · for a note) of what a run
-//! needs: the profiles file and backend files (parsed, safe permissions), the profile's
-//! references (read through their backends, values never printed), the MFA device and role
-//! ARNs, the MFA code's source, the session cache's store, STS (reachable, keys valid by
-//! GetCallerIdentity, which needs no MFA code and consumes none) and the clock against STS's.
-//! Exit 0 only when every check passes.
+//! needs: the profiles file and backend files (parsed, safe permissions); then, for the
+//! profile named (else every profile, a block each, else the environment's keys): its
+//! references read through their backends (values never printed), the MFA device and role
+//! ARNs, the MFA code's source, STS (reachable, keys valid by GetCallerIdentity, which needs
+//! no MFA code and consumes none) and the clock against STS's; and the session cache's
+//! store. Exit 0 only when every check passes.
 
 use crate::Outcome;
 use crate::cli::{DoctorArgs, FlowArgs};
 use crate::credentials::{SourceCredentials, now_secs};
 use crate::error::Error;
-use crate::passwd;
+use crate::providers::code::CodeSource;
+use crate::providers::resolve::Resolved;
 use crate::secrets::backend::spec::Specs;
 use crate::settings::config::{self, Profiles};
-use crate::settings::profile;
-use crate::sts::Endpoint;
+use crate::settings::files::Files;
+use crate::settings::run::RunSettings;
 use crate::sts::client::SdkSts;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -41,21 +43,70 @@ impl Report {
     fn note(&mut self, what: &str) {
         let _ = writeln!(self.text, "· {}", crate::report::escape(what));
     }
+
+    /// The start of one profile's block, when several are checked.
+    fn heading(&mut self, what: &str) {
+        let _ = writeln!(self.text, "\n{}", crate::report::escape(what));
+    }
 }
 
 pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
     crate::settings::validate::timeout(args.timeout)?;
-    let limit = Duration::from_secs(args.timeout);
     let mut report = Report::default();
-    let home = passwd::home_dir();
-    let mut flow = FlowArgs {
+    let flags = FlowArgs {
         timeout: args.timeout,
         region: args.region.clone(),
+        min_ttl: 900,
+        no_cache: true,
         ..FlowArgs::default()
     };
+    let named = args.target.profile.as_deref();
+    let files = check_files(&mut report, args.target.config.as_deref(), named);
 
-    let path = config::path(args.target.config.as_deref(), home.as_deref());
-    let profiles = match Profiles::load(&path) {
+    match (named, files) {
+        (Some(name), Some(files)) => check_profile(&mut report, &files, name, &flags, true),
+        (Some(name), None) => report.fail(&format!(
+            "profile \"{name}\": not checked, the files above must be fixed first"
+        )),
+        (None, files) => {
+            let names = files.as_ref().map(Files::names).unwrap_or_default();
+            if names.is_empty() || crate::env::var("AWS_ACCESS_KEY_ID").is_some() {
+                if !names.is_empty() {
+                    report.heading("keys from the environment");
+                }
+                check_env_keys(&mut report, &flags);
+            }
+            if let Some(files) = files {
+                for name in &names {
+                    report.heading(&format!("profile {name}"));
+                    check_profile(&mut report, &files, name, &flags, false);
+                }
+            }
+            if !names.is_empty() {
+                report.heading("the session cache");
+            }
+        }
+    }
+
+    match crate::cache::open() {
+        Err(e) => report.fail(&format!("session cache: {e}")),
+        Ok(opened) => cache_check(&mut report, &opened),
+    }
+    let failed = report.failed;
+    crate::write_stdout(report.text.as_bytes())?;
+    Ok(Outcome::Exit(if failed { 1 } else { 0 }))
+}
+
+/// profiles.toml and the backend files: parsed, and only the user's to change. The files
+/// when both can be used.
+fn check_files(
+    report: &mut Report,
+    config_flag: Option<&std::path::Path>,
+    named: Option<&str>,
+) -> Option<Files> {
+    let home = crate::passwd::home_dir();
+    let path = config::path(config_flag, home.as_deref());
+    let profiles_ok = match Profiles::load(&path) {
         Ok(p) => {
             report.pass(&format!(
                 "profiles file {}: parses, {} profile{}, only you (or root) can change it",
@@ -63,22 +114,23 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
                 p.profiles.len(),
                 if p.profiles.len() == 1 { "" } else { "s" }
             ));
-            Some(p)
+            true
         }
-        Err(config::ConfigError::Missing { .. }) if args.target.profile.is_none() => {
+        Err(config::ConfigError::Missing { .. }) if named.is_none() => {
             report.note(&format!(
-                "no profiles file at {} (keys then come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+                "no profiles file at {} (keys then come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or \
+                 profiles of ~/.aws/config name one of its profiles as source_profile)",
                 path.display()
             ));
-            None
+            true
         }
         Err(e) => {
             report.fail(&e.to_string());
-            None
+            false
         }
     };
     let backends = config::config_dir(home.as_deref()).join("backends");
-    let specs = match Specs::load(Some(&backends)) {
+    let specs_ok = match Specs::load(Some(&backends)) {
         Ok(specs) => {
             let mine = if backends.is_dir() {
                 format!(
@@ -89,88 +141,90 @@ pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
                 format!("no backend files of yours in {}", backends.display())
             };
             report.pass(&format!("backends: {} ({mine})", specs.names().join(", ")));
-            Some(specs)
+            true
         }
+        Err(e) => {
+            report.fail(&e.to_string());
+            false
+        }
+    };
+    if !(profiles_ok && specs_ok) {
+        return None;
+    }
+    let files = match named {
+        Some(name) => Files::for_profile(config_flag, name),
+        None => Files::all(config_flag),
+    };
+    match files {
+        Ok(files) => Some(files),
         Err(e) => {
             report.fail(&e.to_string());
             None
         }
-    };
+    }
+}
 
-    // The source keys: the profile's, read through its backends, or the environment's.
-    let source: Option<SourceCredentials> = match &args.target.profile {
-        Some(name) => match (&profiles, &specs) {
-            (Some(profiles), Some(specs)) => match crate::settings::aws_config::load_for(
-                name,
-                profiles,
-                &crate::settings::aws_config::path(home.as_deref()),
+/// One profile: its references read, its ARNs, its code's source, STS with its keys.
+/// `named`: asked for by name; else one of all, where a profile of the AWS config file
+/// that reaches no keys of aws-auth's is the AWS CLI's own, noted and not checked.
+fn check_profile(report: &mut Report, files: &Files, name: &str, flags: &FlowArgs, named: bool) {
+    let found = match files.profile(name) {
+        Ok(found) => found,
+        Err(e) if !named && !files.profiles.profiles.contains_key(name) => {
+            return report.note(&format!(
+                "not an aws-auth profile (no keys it can read; the AWS CLI uses it by itself): {e}"
+            ));
+        }
+        Err(e) => return report.fail(&e.to_string()),
+    };
+    if found.keys_from != name {
+        report.pass(&format!(
+            "profile \"{name}\" is in the AWS config file; its keys are profile \"{}\"'s",
+            found.keys_from
+        ));
+    }
+    let settings = match RunSettings::for_profile(files, name, flags) {
+        Ok(settings) => settings,
+        Err(e) => return report.fail(&e.to_string()),
+    };
+    let run = match Resolved::read(&settings, None) {
+        Ok(run) => run,
+        Err(e) => return report.fail(&e.to_string()),
+    };
+    report.pass(&format!(
+        "profile \"{name}\": every reference read (values not shown)"
+    ));
+    mfa_checks(report, &run);
+    let sts = SdkSts::configured(
+        run.sts_region.clone(),
+        settings.sts_url.clone(),
+        settings.timeout,
+    );
+    match sts {
+        Ok(sts) => sts_checks(report, &sts, &run.source),
+        Err(e) => report.fail(&format!("STS: {e}")),
+    }
+}
+
+/// Without a profile: the keys of the standard AWS variables.
+fn check_env_keys(report: &mut Report, flags: &FlowArgs) {
+    let source = match crate::env::source_keys() {
+        Ok(source) => source,
+        Err(e) => return report.note(&format!("{e} (or pass --profile NAME)")),
+    };
+    report.pass("keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY");
+    let setup =
+        crate::env::region(flags.region.as_deref().map(|r| ("--region", r))).and_then(|region| {
+            SdkSts::configured(
+                region,
+                crate::env::endpoint_url(crate::env::STS_ENDPOINT)?,
+                Duration::from_secs(flags.timeout),
             )
-            .and_then(|aws| crate::settings::aws_config::resolve(name, profiles, aws.as_ref()))
-            {
-                Err(e) => {
-                    report.fail(&e.to_string());
-                    None
-                }
-                Ok(found) => {
-                    let raw = &found.raw;
-                    if found.keys_from != *name {
-                        report.pass(&format!(
-                            "profile \"{name}\" is in the AWS config file; its keys are profile \"{}\"'s",
-                            found.keys_from
-                        ));
-                    }
-                    match profile::apply(name, raw, &mut flow, specs, home.as_deref(), limit) {
-                        Ok(resolved) => {
-                            report.pass(&format!(
-                                "profile \"{name}\": every reference read (values not shown)"
-                            ));
-                            mfa_checks(
-                                &mut report,
-                                &flow,
-                                resolved.totp.is_some(),
-                                resolved.code.as_ref(),
-                            );
-                            Some(resolved.source)
-                        }
-                        Err(e) => {
-                            report.fail(&e.to_string());
-                            None
-                        }
-                    }
-                }
-            },
-            _ => {
-                report.fail(&format!(
-                    "profile \"{name}\": not checked, the files above must be fixed first"
-                ));
-                None
-            }
-        },
-        None => match crate::flow::source_from_env() {
-            Ok(source) => {
-                report.pass("keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY");
-                Some(source)
-            }
-            Err(e) => {
-                report.note(&format!("{e} (or pass --profile NAME)"));
-                None
-            }
-        },
-    };
-
-    match crate::cache::open() {
-        Err(e) => report.fail(&format!("session cache: {e}")),
-        Ok(opened) => cache_check(&mut report, &opened),
+        });
+    match setup {
+        Ok(sts) => sts_checks(report, &sts, &source),
+        Err(e) => report.fail(&format!("STS: {e}")),
     }
-
-    match source {
-        Some(source) => sts_checks(&mut report, &flow, &source),
-        None => report.fail("STS: not checked, there are no keys to sign with"),
-    }
-
-    let failed = report.failed;
-    crate::write_stdout(report.text.as_bytes())?;
-    Ok(Outcome::Exit(if failed { 1 } else { 0 }))
 }
 
 /// Which cache store is in use and why; a failure when the store AWS_AUTH_CACHE_STORE names
@@ -194,69 +248,39 @@ fn cache_check(report: &mut Report, opened: &crate::cache::Opened) {
     ));
 }
 
-/// The ARNs the profile gave (already validated when the profile was applied) and where the
-/// MFA code will come from. A TOTP seed has already given a 6-digit code when the profile
-/// was applied (an 8-digit seed fails there, as the profile's mfa_code), so it passes here.
-fn mfa_checks(
-    report: &mut Report,
-    flow: &FlowArgs,
-    totp: bool,
-    deferred: Option<&profile::DeferredCode>,
-) {
-    match &flow.serial_number {
+/// The ARNs the profile gave (already checked when it was read) and where the MFA code
+/// will come from. A TOTP seed has already given a 6-digit code when it was read (an
+/// 8-digit seed fails there, as the profile's mfa_code), so it passes here.
+fn mfa_checks(report: &mut Report, run: &Resolved) {
+    match &run.serial {
         Some(serial) => report.pass(&format!("MFA device {serial}: well formed")),
         None => report.note("no MFA device: sessions carry no MFA"),
     }
-    if let Some(role) = &flow.role_arn {
-        report.pass(&format!("role {role}: well formed"));
+    for role in &run.roles {
+        report.pass(&format!("role {}: well formed", role.role_arn));
     }
-    if flow.serial_number.is_none() {
+    if run.serial.is_none() {
         return;
     }
-    if let Some(deferred) = deferred {
-        match deferred.read() {
+    match &run.code {
+        CodeSource::Totp(_) => {
+            report.pass("MFA code: from a TOTP seed, which yields codes (none shown, none used)")
+        }
+        CodeSource::Given(_) => report
+            .pass("MFA code: the profile's mfa_code reference gave a code (not shown, not used)"),
+        CodeSource::Deferred(deferred, _) => match deferred.read() {
             Ok(Some(_)) => report.pass(
                 "MFA code: the profile's mfa_code reference gives a code (not shown, not used)",
             ),
             Ok(None) => report.note("MFA code: the item has none; asked when needed"),
             Err(e) => report.fail(&e.to_string()),
-        }
-        return;
-    }
-    match (totp, &flow.token_code) {
-        (true, _) => {
-            report.pass("MFA code: from a TOTP seed, which yields codes (none shown, none used)")
-        }
-        (false, Some(_)) => report
-            .pass("MFA code: the profile's mfa_code reference gave a code (not shown, not used)"),
-        (false, None) => report.note("MFA code: asked on the terminal when needed"),
+        },
+        CodeSource::Prompt(_) => report.note("MFA code: asked on the terminal when needed"),
     }
 }
 
 /// STS reachable with these keys, and the local clock against the server's.
-fn sts_checks(report: &mut Report, flow: &FlowArgs, source: &SourceCredentials) {
-    let setup = crate::flow::region(flow).and_then(|region| {
-        Ok((
-            region,
-            crate::flow::endpoint_url()?,
-            crate::flow::http_client()?,
-        ))
-    });
-    let (region, url, http_client) = match setup {
-        Ok(setup) => setup,
-        Err(e) => {
-            report.fail(&format!("STS: {e}"));
-            return;
-        }
-    };
-    let sts = SdkSts::new(
-        Endpoint {
-            region,
-            url,
-            timeout: Duration::from_secs(flow.timeout),
-        },
-        http_client,
-    );
+fn sts_checks(report: &mut Report, sts: &SdkSts, source: &SourceCredentials) {
     match sts.caller_identity(source) {
         Err(e) => report.fail(&e.to_string()),
         Ok(identity) => {

@@ -5,9 +5,9 @@
 
 use crate::cli::LoginArgs;
 use crate::error::Error;
-use crate::flow::Flow;
 use crate::output::{browser, signin};
-use std::path::Path;
+use crate::providers::Session;
+use crate::settings::run::RunSettings;
 use zeroize::Zeroizing;
 
 pub fn run(args: LoginArgs) -> Result<Zeroizing<String>, Error> {
@@ -18,25 +18,21 @@ pub fn run(args: LoginArgs) -> Result<Zeroizing<String>, Error> {
             "--destination must be an https:// console URL, not {destination:?}"
         )));
     }
-    let override_url = crate::env::var("AWS_AUTH_SIGNIN_URL");
+    let override_url = crate::env::signin_url();
     // A bad override fails before any password manager or STS is asked.
     signin::signin_for("us-east-1", override_url.as_deref()).map_err(Error::Usage)?;
-    let flow = Flow::prepare(&args.target, args.flow.clone())?;
-    let issued = flow.console()?;
+    let session = Session::new(RunSettings::resolve(&args.target, &args.flow)?)?;
+    let issued = session.console()?;
     // The partition and the console's region: the run's region, else the environment's.
-    let region = issued
-        .region
-        .clone()
-        .or_else(|| crate::env::var("AWS_REGION"))
-        .or_else(|| crate::env::var("AWS_DEFAULT_REGION"));
+    let region = issued.region.clone().or_else(crate::env::console_region);
     let place = signin::signin_for(
         region.as_deref().unwrap_or("us-east-1"),
         override_url.as_deref(),
     )
     .map_err(Error::Usage)?;
-    let tls = match crate::env::var("AWS_CA_BUNDLE") {
+    let tls = match crate::env::ca_bundle() {
         Some(path) => Some(
-            crate::sts::ca_bundle::context(Path::new(&path))
+            crate::sts::ca_bundle::context(&path)
                 .map_err(|e| Error::Usage(format!("AWS_CA_BUNDLE: {e}")))?,
         ),
         None => None,

@@ -4,27 +4,20 @@
 
 use crate::cli::ProfilesArgs;
 use crate::error::Error;
-use crate::passwd;
-use crate::settings::aws_config::{self, AwsProfiles};
+use crate::settings::aws_config;
 use crate::settings::config::{self, RawProfile};
+use crate::settings::files::Files;
 use zeroize::Zeroizing;
 
 pub fn run(args: &ProfilesArgs) -> Result<Zeroizing<String>, Error> {
     if args.example {
         return Ok(Zeroizing::new(config::EXAMPLE.to_owned()));
     }
-    let home = passwd::home_dir();
-    let path = config::path(args.config.as_deref(), home.as_deref());
     // No profiles.toml is fine when ~/.aws/config has profiles.
-    let profiles = config::Profiles::load_or_empty(&path)?;
-    let aws = match AwsProfiles::load(&aws_config::path(home.as_deref())) {
-        Ok(aws) => aws,
-        Err(e) => {
-            crate::say!("aws-auth: warning: {e}; listing profiles.toml alone");
-            None
-        }
-    };
-    if profiles.profiles.is_empty() && aws.as_ref().is_none_or(|a| a.profiles.is_empty()) {
+    let files = Files::all(args.config.as_deref())?;
+    let names = files.names();
+    if names.is_empty() {
+        let path = files.profiles.path.clone();
         return Err(if path.exists() {
             Error::Usage(format!(
                 "no profiles in {} nor in the AWS config file: add one with `aws-auth add --profile NAME` or \
@@ -35,35 +28,28 @@ pub fn run(args: &ProfilesArgs) -> Result<Zeroizing<String>, Error> {
             config::ConfigError::Missing { path }.into()
         });
     }
-    let mut names: Vec<&String> = profiles.profiles.keys().collect();
-    if let Some(aws) = &aws {
-        names.extend(aws.profiles.keys());
-    }
-    names.sort();
-    names.dedup();
     let rows: Vec<[String; 4]> = names
-        .into_iter()
+        .iter()
         .map(|name| {
-            let in_toml = profiles.profiles.contains_key(name);
-            let in_aws = aws.as_ref().is_some_and(|a| a.profiles.contains_key(name));
+            let in_toml = files.profiles.profiles.contains_key(name);
+            let in_aws = files
+                .aws
+                .as_ref()
+                .is_some_and(|a| a.profiles.contains_key(name));
             let from = match (in_toml, in_aws) {
                 (true, false) => "profiles.toml".to_owned(),
                 (false, _) => "aws config".to_owned(),
                 (true, true) => "both (profiles.toml wins)".to_owned(),
             };
-            match aws_config::resolve(name, &profiles, aws.as_ref()) {
+            match files.profile(name) {
                 Ok(found) => {
-                    let from = match found.raw.keys_from.as_deref() {
-                        Some(keys) => format!("{from}, keys of {keys}"),
-                        None => from,
+                    let from = if found.keys_from == *name {
+                        from
+                    } else {
+                        format!("{from}, keys of {}", found.keys_from)
                     };
-                    [
-                        name.as_str(),
-                        &backend(&found.raw),
-                        &role(&found.raw),
-                        &from,
-                    ]
-                    .map(crate::report::escape)
+                    [name.as_str(), &backend(&found.raw), &role(&found), &from]
+                        .map(crate::report::escape)
                 }
                 Err(_) => [
                     name.as_str(),
@@ -115,11 +101,16 @@ fn backend(raw: &RawProfile) -> String {
     }
 }
 
-fn role(raw: &RawProfile) -> String {
+fn role(found: &aws_config::Resolved) -> String {
+    let raw = &found.raw;
     match (&raw.role_arn, &raw.backend) {
         // A chain: every role in the order it is assumed.
-        (Some(role), _) if !raw.via_roles.is_empty() => {
-            let mut shown: Vec<&str> = raw.via_roles.iter().map(|v| v.role_arn.as_str()).collect();
+        (Some(role), _) if !found.via_roles.is_empty() => {
+            let mut shown: Vec<&str> = found
+                .via_roles
+                .iter()
+                .map(|v| v.role_arn.as_str())
+                .collect();
             shown.push(role);
             shown.join(" -> ")
         }

@@ -7,15 +7,18 @@
 //! IAM and the backend stand. No secret is printed.
 
 use crate::cli::{FlowArgs, RotateArgs};
-use crate::credentials::SourceCredentials;
+use crate::credentials::{KeyOrigin, SourceCredentials};
 use crate::error::Error;
-use crate::flow::{self, Asker, CodeSource, SessionChain};
-use crate::passwd;
+use crate::providers::Provider;
+use crate::providers::code::{CodeSource, MfaDevice};
+use crate::providers::resolve::Resolved;
+use crate::providers::session_token::SessionToken;
 use crate::secrets::backend::spec::Specs;
 use crate::secrets::backend::{Unit, extract, write};
-use crate::settings::config::{self, Profiles};
+use crate::settings::files::Files;
 use crate::settings::reference::{Reference, Value};
-use crate::settings::{aws_config, profile, validate};
+use crate::settings::run::RunSettings;
+use crate::settings::{profile, validate};
 use crate::sts::Endpoint;
 use crate::sts::client::SdkSts;
 use crate::sts::iam::{AccessKey, IamError, NewKey, SdkIam};
@@ -172,6 +175,7 @@ pub fn rotate(
         access_key_id: read_id,
         secret_access_key: read_secret,
         session_token: None,
+        origin: KeyOrigin::both(&place),
     };
     let deadline = Instant::now() + wait;
     loop {
@@ -395,21 +399,19 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
     }
     let name = args.profile.as_str();
     let limit = Duration::from_secs(args.timeout);
-    let home = passwd::home_dir();
-    let profiles = Profiles::load(&config::path(args.config.as_deref(), home.as_deref()))?;
-    let aws_file = aws_config::load_for(name, &profiles, &aws_config::path(home.as_deref()))?;
-    let found = aws_config::resolve(name, &profiles, aws_file.as_ref())?;
-    let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
-        .map_err(profile::ProfileError::from)?;
+    let files = Files::for_profile(args.config.as_deref(), name)?;
+    let found = files.profile(name)?;
+    let specs = &files.specs;
     // Where the keys go is settled before anything is read or any call made.
-    let (id_value, secret_value) = profile::key_references(name, &found.raw, &specs)?;
-    let id = writable_reference(name, "access_key_id", id_value, &specs)?;
-    let secret = writable_reference(name, "secret_access_key", secret_value, &specs)?;
+    let (id_value, secret_value) =
+        profile::key_references(name, &found.raw, &found.keys_from, specs)?;
+    let id = writable_reference(name, "access_key_id", id_value, specs)?;
+    let secret = writable_reference(name, "secret_access_key", secret_value, specs)?;
     let store = BackendKeys {
         id,
         secret,
         specs: specs.clone(),
-        home: home.clone(),
+        home: files.home.clone(),
         limit,
     };
     if matches!(store.units().as_slice(), [(Unit::Keyring { .. }, fields)] if fields.len() == 2) {
@@ -428,29 +430,26 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
     {
         return Err(Error::Usage(why));
     }
-    let mut flow = FlowArgs {
+    let flags = FlowArgs {
         region: args.region.clone(),
-        token_code: args.token_code.clone(),
+        timeout: args.timeout,
+        min_ttl: 900,
+        no_cache: true,
         ..FlowArgs::default()
     };
-    let resolved = profile::apply(name, &found.raw, &mut flow, &specs, home.as_deref(), limit)?;
-    if flow.token_code.is_some() && flow.serial_number.is_none() {
-        return Err(Error::Usage(format!(
-            "--token-code needs an MFA device, and profile \"{name}\" has none (mfa_serial)"
-        )));
+    let settings = RunSettings::for_profile(&files, name, &flags)?;
+    let mut run = Resolved::read(&settings, None)?;
+    if let Some(code) = &args.token_code {
+        if run.serial.is_none() {
+            return Err(Error::Usage(format!(
+                "--token-code needs an MFA device, and profile \"{name}\" has none (mfa_serial)"
+            )));
+        }
+        run.code = CodeSource::Given(code.clone());
     }
     // A profile's keys are long-term: no profile field holds a session token.
-    let old = resolved.source;
-    let region = flow::region(&flow)?;
-    let http_client = flow::http_client()?;
-    let sts = SdkSts::new(
-        Endpoint {
-            region: region.clone(),
-            url: flow::endpoint_url()?,
-            timeout: limit,
-        },
-        http_client.clone(),
-    );
+    let old = run.source.clone();
+    let sts = crate::providers::session::sts_for(&settings, &run)?;
     let identity = sts.caller_identity(&old)?;
     let user = user_name(&identity.arn).ok_or_else(|| {
         Error::Usage(format!(
@@ -460,33 +459,28 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
     })?;
     // IAM calls are signed with an MFA session when the profile has a device: policies
     // often deny IAM without MFA. The code is asked for once, now.
-    let signer = match &flow.serial_number {
+    let signer = match &run.serial {
         None => old.clone(),
-        Some(serial) => {
-            let asker = Asker {
-                prompt: flow::prompt_choice(Some(&found.raw), name)?,
-                profile: Some(name.to_owned()),
-                limit,
-            };
-            let code =
-                CodeSource::pick(resolved.totp, flow.token_code.take(), resolved.code, asker);
-            let session_flow = FlowArgs {
-                serial_number: Some(serial.clone()),
-                session_duration_seconds: Some(SESSION_SECONDS),
-                ..FlowArgs::default()
-            };
-            flow::from_session(
-                flow::run_with(&session_flow, &old, code, &sts, SessionChain::none())?.credentials,
-            )
+        Some(serial) => SessionToken {
+            sts: &sts,
+            source: &old,
+            duration_seconds: SESSION_SECONDS,
+            mfa: Some(MfaDevice {
+                serial,
+                code: &run.code,
+            }),
         }
+        .retrieve()?
+        .credentials
+        .into_source("the MFA session rotate made"),
     };
     let iam = SdkIam::new(
         &Endpoint {
-            region,
-            url: flow::service_endpoint_url("AWS_ENDPOINT_URL_IAM")?,
+            region: run.sts_region.clone(),
+            url: crate::env::endpoint_url(crate::env::IAM_ENDPOINT)?,
             timeout: limit,
         },
-        http_client,
+        crate::sts::ca_bundle::from_env()?,
         &signer,
     )
     .map_err(|e| Error::Stopped(format!("cannot start the I/O runtime: {e}")))?;
@@ -503,8 +497,8 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
     crate::say!("aws-auth: rotated profile \"{name}\": {done}");
     // The profile's sessions, and those filed under the profile whose keys these are (a
     // second no-op when that is the same profile, as for any profile of profiles.toml).
-    crate::commands::add::forget_sessions(name);
-    crate::commands::add::forget_sessions(&found.keys_from);
+    crate::cache::forget_profile(name);
+    crate::cache::forget_profile(&found.keys_from);
     Ok(Zeroizing::new(String::new()))
 }
 
@@ -658,6 +652,7 @@ mod tests {
             access_key_id: OLD.into(),
             secret_access_key: SecretString::from("old-secret"),
             session_token: None,
+            origin: KeyOrigin::both("the test"),
         }
     }
 

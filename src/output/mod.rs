@@ -7,3 +7,4 @@ pub mod exec;
 pub mod render;
 pub mod serve;
 pub mod signin;
+pub mod vars;

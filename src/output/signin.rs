@@ -168,7 +168,7 @@ pub fn signin_token(
     let answer = runtime.block_on(async {
         tokio::time::timeout(timeout, async {
             let response = connector.call(request).await.map_err(|e| {
-                let text = crate::sts::clean_server_text(&innermost(&e));
+                let text = crate::report::clean(&innermost(&e));
                 format!("could not reach {shown}: {text}")
             })?;
             let status = response.status().as_u16();
@@ -197,10 +197,7 @@ pub fn signin_token(
     };
     let text = String::from_utf8_lossy(&body);
     if status != 200 {
-        let excerpt: String = crate::sts::clean_server_text(&text)
-            .chars()
-            .take(200)
-            .collect();
+        let excerpt: String = crate::report::clean(&text).chars().take(200).collect();
         return Err(format!(
             "{shown} refused the credentials (HTTP {status}{}); the console accepts only role credentials or a \
              federation token, and the role must allow console sign-in",

@@ -522,14 +522,14 @@ fn pidfd_open(_pid: u32) -> Option<std::os::fd::OwnedFd> {
 /// the rest inherited.
 pub struct ChildEnv<'a> {
     pub set: Vec<(&'static str, &'a str)>,
-    pub remove: &'a [&'a str],
+    pub remove: Vec<&'a str>,
 }
 
 fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> Command {
     let mut command = Command::new(program);
     command.args(args);
     remove_secrets(&mut command);
-    for name in env.remove {
+    for name in &env.remove {
         command.env_remove(name);
     }
     for (name, value) in &env.set {
@@ -587,18 +587,9 @@ pub fn spawn_quiet(program: &str, args: &[String]) -> Result<std::process::Child
 }
 
 /// stderr for a message: lossy UTF-8, control characters as spaces, one paragraph, bounded.
+/// stderr as it may be shown: the one sanitizer, with room for a program's whole message.
 fn clean(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > MAX_STDERR {
-        format!("{}…", text.chars().take(MAX_STDERR).collect::<String>())
-    } else {
-        text
-    }
+    crate::report::clean_to(&String::from_utf8_lossy(stderr), MAX_STDERR)
 }
 
 #[cfg(test)]

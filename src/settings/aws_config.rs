@@ -37,24 +37,6 @@ pub struct AwsProfiles {
     pub profiles: BTreeMap<String, AwsProfile>,
 }
 
-/// Every profile name of profiles.toml (`--config`, else its default place) and of the
-/// AWS config file, sorted; a file that cannot be read adds none (for completions and hints,
-/// which never fail).
-pub fn all_names(config_flag: Option<&Path>) -> Vec<String> {
-    let home = crate::passwd::home_dir();
-    let mut names: Vec<String> = crate::settings::config::Profiles::load(
-        &crate::settings::config::path(config_flag, home.as_deref()),
-    )
-    .map(|p| p.profiles.into_keys().collect())
-    .unwrap_or_default();
-    if let Ok(Some(aws)) = AwsProfiles::load(&path(home.as_deref())) {
-        names.extend(aws.profiles.into_keys());
-    }
-    names.sort();
-    names.dedup();
-    names
-}
-
 /// `AWS_CONFIG_FILE`, else ~/.aws/config.
 pub fn path(home: Option<&Path>) -> PathBuf {
     match crate::env::var("AWS_CONFIG_FILE") {
@@ -153,8 +135,11 @@ pub fn load_for(
 pub struct Resolved {
     pub raw: RawProfile,
     /// The profiles.toml profile the keys come from (the requested one, or the end of its
-    /// `source_profile` chain).
+    /// `source_profile` chain): its backend's default layout is read under this name.
     pub keys_from: String,
+    /// The roles the `source_profile` chain assumes before the profile's own, in order from
+    /// the keys on (role chaining).
+    pub via_roles: Vec<ViaRole>,
 }
 
 /// `name` from profiles.toml, the AWS config file, or both (merged, profiles.toml winning
@@ -171,6 +156,7 @@ pub fn resolve(
             Some(raw) => Ok(Resolved {
                 raw: raw.clone(),
                 keys_from: name.to_owned(),
+                via_roles: Vec::new(),
             }),
             None => Err(unknown(name, toml, aws)),
         };
@@ -297,7 +283,6 @@ pub fn resolve(
         }
     }
     chained.reverse();
-    raw.via_roles = chained;
     raw.prompt = mine.prompt.or(raw.prompt);
     raw.mfa_code = mine.mfa_code.or(raw.mfa_code);
     raw.role_duration_seconds = match (mine.role_duration_seconds, &section.duration_seconds) {
@@ -309,10 +294,11 @@ pub fn resolve(
         })?),
         (None, None) => raw.role_duration_seconds,
     };
-    if keys_from != name {
-        raw.keys_from = Some(keys_from.clone());
-    }
-    Ok(Resolved { raw, keys_from })
+    Ok(Resolved {
+        raw,
+        keys_from,
+        via_roles: chained,
+    })
 }
 
 fn unknown(name: &str, toml: &Profiles, aws: Option<&AwsProfiles>) -> ConfigError {
@@ -448,7 +434,7 @@ mod tests {
         );
         assert_eq!(r.raw.external_id.as_deref(), Some("ext-1"));
         assert_eq!(
-            r.raw.via_roles,
+            r.via_roles,
             [ViaRole {
                 profile: "base".into(),
                 role_arn: "arn:aws:iam::1:role/base".into(),
@@ -467,7 +453,6 @@ mod tests {
         assert_eq!(r.raw.external_id, None);
         assert_eq!(r.raw.role_session_name, None);
         let hops: Vec<(&str, &str, Option<&str>)> = r
-            .raw
             .via_roles
             .iter()
             .map(|v| {
@@ -485,21 +470,18 @@ mod tests {
                 ("jump", "arn:aws:iam::1:role/jump", Some("jump-ext")),
             ]
         );
-        assert_eq!(
-            r.raw.via_roles[1].role_session_name.as_deref(),
-            Some("jumper")
-        );
+        assert_eq!(r.via_roles[1].role_session_name.as_deref(), Some("jumper"));
         // A profile without a role of its own takes the nearest role of its chain.
         let r = resolve("via-jump", &t, Some(&a)).unwrap();
         assert_eq!(r.raw.role_arn.as_deref(), Some("arn:aws:iam::1:role/jump"));
         assert_eq!(r.raw.role_session_name.as_deref(), Some("jumper"));
         assert_eq!(r.raw.external_id.as_deref(), Some("jump-ext"));
         assert_eq!(r.raw.region.as_deref(), Some("eu-north-1"));
-        assert_eq!(r.raw.via_roles.len(), 1);
-        assert_eq!(r.raw.via_roles[0].profile, "base");
+        assert_eq!(r.via_roles.len(), 1);
+        assert_eq!(r.via_roles[0].profile, "base");
         // base itself: its own role, no chain.
         let r = resolve("base", &t, Some(&a)).unwrap();
-        assert!(r.raw.via_roles.is_empty());
+        assert!(r.via_roles.is_empty());
         assert_eq!(r.raw.role_arn.as_deref(), Some("arn:aws:iam::1:role/base"));
     }
 

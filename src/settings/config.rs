@@ -28,15 +28,6 @@ pub struct RawProfile {
     pub region: Option<String>,
     /// How the MFA code is asked when it must be: auto, terminal, zenity, kdialog, osascript.
     pub prompt: Option<String>,
-    /// Not in the file: set when the profile comes from the AWS config file and its keys
-    /// (and its backend's default layout) are another profile's, the end of its
-    /// `source_profile` chain.
-    #[serde(skip)]
-    pub keys_from: Option<String>,
-    /// Not in the file: the roles the AWS config file's `source_profile` chain assumes
-    /// before this profile's own, in order from the keys on (role chaining).
-    #[serde(skip)]
-    pub via_roles: Vec<ViaRole>,
 }
 
 /// A role assumed on the way to a profile's own: that of a profile of its `source_profile`
@@ -66,8 +57,6 @@ impl std::fmt::Debug for RawProfile {
             .field("external_id", &self.external_id)
             .field("region", &self.region)
             .field("prompt", &self.prompt)
-            .field("keys_from", &self.keys_from)
-            .field("via_roles", &self.via_roles)
             .finish()
     }
 }

@@ -4,7 +4,10 @@
 pub mod aws_config;
 pub mod config;
 pub mod edit;
+pub mod files;
+pub mod identity;
 pub mod profile;
 pub mod reference;
+pub mod run;
 pub mod session_name;
 pub mod validate;

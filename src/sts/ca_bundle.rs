@@ -14,6 +14,16 @@ use std::path::Path;
 /// The largest CA bundle read (the whole Mozilla set is about 200 KB).
 const MAX_SIZE: u64 = 8 * 1024 * 1024;
 
+/// The HTTPS client for `AWS_CA_BUNDLE`, when it is set (else `None`: the SDK's own).
+pub fn from_env() -> Result<Option<SharedHttpClient>, crate::error::Error> {
+    match crate::env::ca_bundle() {
+        Some(path) => client(&path)
+            .map(Some)
+            .map_err(|e| crate::error::Error::Usage(format!("AWS_CA_BUNDLE: {e}"))),
+        None => Ok(None),
+    }
+}
+
 /// A client trusting the bundle at `path`, or why the bundle cannot be used.
 pub fn client(path: &Path) -> Result<SharedHttpClient, String> {
     let context = context(path)?;

@@ -2,7 +2,7 @@
 //! config file is opened; endpoint, region and limits come from `Endpoint`.
 
 use crate::credentials::{SessionCredentials, SourceCredentials};
-use crate::sts::{Call, Endpoint, Sts, StsError, StsErrorKind, clean_server_text};
+use crate::sts::{Call, Endpoint, Sts, StsError, StsErrorKind};
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
@@ -27,6 +27,24 @@ impl SdkSts {
             endpoint,
             http_client,
         }
+    }
+
+    /// A client for `region` at `url` (else AWS's endpoint) that also trusts
+    /// `AWS_CA_BUNDLE`, when it is set: parsed only now, when STS is about to be called.
+    pub fn configured(
+        region: String,
+        url: Option<String>,
+        timeout: Duration,
+    ) -> Result<SdkSts, crate::error::Error> {
+        let http_client = super::ca_bundle::from_env()?;
+        Ok(SdkSts::new(
+            Endpoint {
+                region,
+                url,
+                timeout,
+            },
+            http_client,
+        ))
     }
 
     /// The endpoint as errors show it: a `user:password@` in it is never echoed.
@@ -140,19 +158,20 @@ impl Sts for SdkSts {
                     StsErrorKind::Network(format!("cannot start the I/O runtime: {e}")),
                 )
             })?;
+        let fail = |e: StsError| e.signed_with(source);
         let client = self.client(source, !call.carries_mfa());
         // A guard over the SDK's own operation timeout, in case a layer below ignores it.
         let limit = self.endpoint.timeout + Duration::from_secs(1);
         let result =
             runtime.block_on(async { tokio::time::timeout(limit, self.send(&client, call)).await });
         let mut raw = match result {
-            Ok(sent) => sent?,
+            Ok(sent) => sent.map_err(fail)?,
             Err(_) => {
-                return Err(StsError::new(
+                return Err(fail(StsError::new(
                     call,
                     &self.shown_endpoint(),
                     StsErrorKind::Timeout(self.endpoint.timeout),
-                ));
+                )));
             }
         };
         Ok(take_credentials(&mut raw))
@@ -261,12 +280,12 @@ pub(crate) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
             let code = service
                 .err()
                 .code()
-                .map(clean_server_text)
+                .map(crate::report::clean)
                 .unwrap_or_default();
             let message = service
                 .err()
                 .message()
-                .map(clean_server_text)
+                .map(crate::report::clean)
                 .unwrap_or_default();
             if code.is_empty() && message.is_empty() {
                 StsErrorKind::BadResponse {
@@ -290,7 +309,7 @@ fn source_chain(error: &dyn std::error::Error) -> String {
     let mut parts = Vec::new();
     let mut current = error.source();
     while let Some(e) = current {
-        let text = clean_server_text(&e.to_string());
+        let text = crate::report::clean(&e.to_string());
         if !text.is_empty() && !parts.contains(&text) {
             parts.push(text);
         }
@@ -299,7 +318,7 @@ fn source_chain(error: &dyn std::error::Error) -> String {
     // The innermost cause says what happened ("Connection refused (os error 111)").
     parts
         .pop()
-        .unwrap_or_else(|| clean_server_text(&error.to_string()))
+        .unwrap_or_else(|| crate::report::clean(&error.to_string()))
 }
 
 #[cfg(test)]
@@ -322,6 +341,7 @@ mod tests {
             access_key_id: "AKIAEXAMPLE".into(),
             secret_access_key: SecretString::from("source-secret"),
             session_token: None,
+            origin: crate::credentials::KeyOrigin::both("the test"),
         }
     }
 

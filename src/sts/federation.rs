@@ -23,12 +23,8 @@ impl SdkSts {
         name: &str,
         duration_seconds: u64,
     ) -> Result<SessionCredentials, StsError> {
-        let fail = |kind| StsError {
-            operation: "GetFederationToken",
-            role_arn: None,
-            serial_number: None,
-            endpoint: self.shown_endpoint(),
-            kind,
+        let fail = |kind| {
+            StsError::of("GetFederationToken", &self.shown_endpoint(), kind).signed_with(source)
         };
         let client = self.client(source, true);
         let output = self.block_on(

@@ -53,12 +53,8 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
 impl SdkSts {
     /// GetCallerIdentity signed with `source` (retried on throttling and 5xx: no code).
     pub fn caller_identity(&self, source: &SourceCredentials) -> Result<Identity, StsError> {
-        let fail = |kind| StsError {
-            operation: "GetCallerIdentity",
-            role_arn: None,
-            serial_number: None,
-            endpoint: self.shown_endpoint(),
-            kind,
+        let fail = |kind| {
+            StsError::of("GetCallerIdentity", &self.shown_endpoint(), kind).signed_with(source)
         };
         let client = self.client(source, true);
         let date = DateHeader::default();

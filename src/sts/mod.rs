@@ -9,7 +9,7 @@ pub mod federation;
 pub mod iam;
 pub mod identity;
 
-use crate::credentials::{SessionCredentials, SourceCredentials};
+use crate::credentials::{KeyOrigin, SessionCredentials, SourceCredentials};
 use secrecy::SecretString;
 use std::fmt;
 use std::time::Duration;
@@ -78,7 +78,7 @@ pub struct Endpoint {
     pub timeout: Duration,
 }
 
-pub trait Sts {
+pub trait Sts: Send + Sync {
     fn call(&self, source: &SourceCredentials, call: &Call)
     -> Result<SessionCredentials, StsError>;
 }
@@ -89,7 +89,13 @@ pub trait Sts {
 pub struct StsError {
     pub operation: &'static str,
     pub role_arn: Option<String>,
+    /// The MFA device the call carried a code for.
     pub serial_number: Option<String>,
+    /// The run's MFA device, when the call carried none (a role assumed from the MFA
+    /// session): there is a device, so "pass --serial-number" would be wrong advice.
+    pub device: Option<String>,
+    /// Where the keys that signed the call came from, named when STS refuses them.
+    pub keys: KeyOrigin,
     pub endpoint: String,
     pub kind: StsErrorKind,
 }
@@ -118,31 +124,83 @@ impl StsError {
             operation: call.operation(),
             role_arn: call.role_arn().map(str::to_owned),
             serial_number: call.serial_number().map(str::to_owned),
+            device: None,
+            keys: KeyOrigin::default(),
             endpoint: endpoint.to_owned(),
             kind,
         }
     }
 
+    /// For a call that is not one of `Call`'s (GetCallerIdentity, GetFederationToken).
+    pub fn of(operation: &'static str, endpoint: &str, kind: StsErrorKind) -> Self {
+        StsError {
+            operation,
+            role_arn: None,
+            serial_number: None,
+            device: None,
+            keys: KeyOrigin::default(),
+            endpoint: endpoint.to_owned(),
+            kind,
+        }
+    }
+
+    /// Names where the signing keys came from.
+    pub fn signed_with(self, source: &SourceCredentials) -> Self {
+        StsError {
+            keys: source.origin.clone(),
+            ..self
+        }
+    }
+
+    /// Names the run's MFA device, for a call that carried no code.
+    pub fn with_device(self, device: Option<&str>) -> Self {
+        StsError {
+            device: self.device.or(device.map(str::to_owned)),
+            ..self
+        }
+    }
+
+    /// A wrong or already used MFA code: what AWS answers for one, on any call that
+    /// carried a code.
+    fn code_refused(&self) -> bool {
+        matches!(&self.kind, StsErrorKind::Service { code, message, .. }
+            if code == "AccessDenied" && message.to_ascii_lowercase().contains("multifactorauthentication"))
+    }
+
     fn advice(&self, code: &str) -> String {
         let role = self.role_arn.as_deref().unwrap_or("the role");
+        let keys = |which: &str, fallback: &str| {
+            if which.is_empty() {
+                fallback.to_owned()
+            } else {
+                which.to_owned()
+            }
+        };
+        if self.code_refused() {
+            return "STS refused the MFA code: it is wrong, or was already used (each code works once). Wait for the \
+                    next code on your device and run again."
+                .into();
+        }
         match (code, self.operation) {
             ("AccessDenied", "AssumeRole") => format!(
                 "Your IAM user needs sts:AssumeRole on {role}, and the role's trust policy must allow it{}.",
-                if self.serial_number.is_some() {
-                    "; if the policy requires MFA, check the MFA device ARN and use a fresh code"
-                } else {
-                    "; if the role requires MFA, pass --serial-number"
+                match (&self.serial_number, &self.device) {
+                    (Some(_), _) => "; if the policy requires MFA, check that the MFA device ARN is yours",
+                    (None, Some(_)) => "",
+                    (None, None) => "; if the role requires MFA, pass --serial-number (or set mfa_serial in the profile)",
                 }
             ),
             ("AccessDenied", _) => {
                 "Check that the MFA device ARN belongs to this IAM user and that the code is current (each code works once).".into()
             }
-            ("InvalidClientTokenId", _) => {
-                "The access key id is not valid: check AWS_ACCESS_KEY_ID (or the profile's access_key_id).".into()
-            }
-            ("SignatureDoesNotMatch", _) => {
-                "The secret access key does not match the access key id: check AWS_SECRET_ACCESS_KEY.".into()
-            }
+            ("InvalidClientTokenId", _) => format!(
+                "The access key id is not valid (deleted, inactive, or mistyped): check {}.",
+                keys(&self.keys.access_key_id, "the access key id")
+            ),
+            ("SignatureDoesNotMatch", _) => format!(
+                "The secret access key does not match the access key id: check {}.",
+                keys(&self.keys.secret_access_key, "the secret access key")
+            ),
             ("ExpiredToken", _) => "The source credentials have expired: unset AWS_SESSION_TOKEN or refresh them.".into(),
             ("RegionDisabledException", _) => "STS is not enabled in this region: pass another --region.".into(),
             ("Throttling", _) => "STS is throttling requests: wait a moment and try again.".into(),
@@ -189,6 +247,8 @@ impl fmt::Display for StsError {
                 } else {
                     code
                 };
+                // The advice starts a sentence of its own: the server's full stop is not doubled.
+                let message = message.trim_end().trim_end_matches('.');
                 let message = if message.is_empty() {
                     String::new()
                 } else {
@@ -218,22 +278,6 @@ impl fmt::Display for StsError {
 }
 
 impl std::error::Error for StsError {}
-
-/// Server-supplied text shown on a terminal: control characters (escape sequences) become
-/// spaces, and it is cut to a sane length.
-pub fn clean_server_text(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let cleaned = cleaned.trim();
-    if cleaned.chars().count() > 300 {
-        let cut: String = cleaned.chars().take(300).collect();
-        format!("{cut}…")
-    } else {
-        cleaned.to_owned()
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -353,12 +397,12 @@ mod tests {
 
     #[test]
     fn server_text_is_cleaned() {
-        assert_eq!(clean_server_text("bad\u{1b}[2Jthing\n"), "bad [2Jthing");
-        assert!(clean_server_text(&"x".repeat(1000)).chars().count() <= 301);
+        assert_eq!(crate::report::clean("bad\u{1b}[2Jthing\n"), "bad [2Jthing");
+        assert!(crate::report::clean(&"x".repeat(1000)).chars().count() <= 301);
         // Exactly 300 characters are kept whole; one more is cut with an ellipsis.
-        assert_eq!(clean_server_text(&"y".repeat(300)), "y".repeat(300));
+        assert_eq!(crate::report::clean(&"y".repeat(300)), "y".repeat(300));
         assert_eq!(
-            clean_server_text(&"y".repeat(301)),
+            crate::report::clean(&"y".repeat(301)),
             format!("{}…", "y".repeat(300))
         );
     }

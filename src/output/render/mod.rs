@@ -8,7 +8,7 @@ pub(crate) mod powershell;
 pub(crate) mod sh;
 
 use crate::credentials::{SessionCredentials, format_expiration};
-use secrecy::ExposeSecret;
+use crate::output::vars::{To, Vars};
 use zeroize::Zeroizing;
 
 /// Where the output goes.
@@ -27,35 +27,18 @@ pub enum Format {
     Json,
 }
 
-/// A value no shell variable can hold.
+/// What cannot be rendered.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "STS returned a {variable} that contains a NUL byte, which no environment variable can hold"
-)]
-pub struct RenderError {
-    pub variable: &'static str,
-}
-
-/// The environment variables a run sets, in output order. `region` only when one was given.
-pub fn variables<'a>(
-    creds: &'a SessionCredentials,
-    region: Option<&'a str>,
-    expiration: &'a str,
-) -> Vec<(&'static str, &'a str)> {
-    let mut vars = vec![
-        ("AWS_ACCESS_KEY_ID", creds.access_key_id.as_str()),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            creds.secret_access_key.expose_secret(),
-        ),
-        ("AWS_SESSION_TOKEN", creds.session_token.expose_secret()),
-        ("AWS_SESSION_EXPIRATION", expiration),
-    ];
-    if let Some(region) = region {
-        vars.push(("AWS_REGION", region));
-        vars.push(("AWS_DEFAULT_REGION", region));
-    }
-    vars
+pub enum RenderError {
+    /// A value no environment variable can hold.
+    #[error(
+        "STS returned a {variable} that contains a NUL byte, which no environment variable can hold"
+    )]
+    Nul { variable: &'static str },
+    #[error(
+        "--format json is for credential_process, not for variables a shell evaluates (use sh, fish or powershell)"
+    )]
+    NotAShell,
 }
 
 /// Room for the worst case of any format (JSON's \u00XX is six bytes for one), so the buffer
@@ -74,17 +57,64 @@ pub fn render(
     format: Format,
 ) -> Result<Zeroizing<String>, RenderError> {
     let expiration = format_expiration(&creds.expiration);
-    let vars = variables(creds, region, &expiration);
-    if let Some((variable, _)) = vars.iter().find(|(_, v)| v.contains('\0')) {
-        return Err(RenderError { variable });
+    if format == Format::Json {
+        let vars = Vars::session(creds, region, &expiration, To::Shell);
+        check(&vars)?;
+        let capacity = worst_case_len(&vars.set);
+        let mut out = Zeroizing::new(String::with_capacity(capacity));
+        json::render(creds, &expiration, &mut out);
+        debug_assert!(out.len() <= capacity, "the output buffer grew");
+        return Ok(out);
     }
-    let capacity = worst_case_len(&vars);
+    shell(
+        &Vars::session(creds, region, &expiration, To::Shell),
+        format,
+    )
+}
+
+/// No environment variable can hold a NUL byte.
+fn check(vars: &Vars) -> Result<(), RenderError> {
+    match vars.set.iter().find(|(_, v)| v.contains('\0')) {
+        Some((variable, _)) => Err(RenderError::Nul { variable }),
+        None => Ok(()),
+    }
+}
+
+/// `vars` for a shell to evaluate: what to remove, then what to set.
+pub fn shell(vars: &Vars, format: Format) -> Result<Zeroizing<String>, RenderError> {
+    check(vars)?;
+    let capacity =
+        worst_case_len(&vars.set) + vars.unset.iter().map(|n| 64 + n.len()).sum::<usize>();
     let mut out = Zeroizing::new(String::with_capacity(capacity));
     match format {
-        Format::Sh => sh::render(&vars, &mut out),
-        Format::Fish => fish::render(&vars, &mut out),
-        Format::Powershell => powershell::render(&vars, &mut out),
-        Format::Json => json::render(creds, &expiration, &mut out),
+        Format::Sh => {
+            if !vars.unset.is_empty() {
+                out.push_str("unset");
+                for name in &vars.unset {
+                    out.push(' ');
+                    out.push_str(name);
+                }
+                out.push('\n');
+            }
+            sh::render(&vars.set, &mut out);
+        }
+        Format::Fish => {
+            for name in &vars.unset {
+                out.push_str("set -e ");
+                out.push_str(name);
+                out.push('\n');
+            }
+            fish::render(&vars.set, &mut out);
+        }
+        Format::Powershell => {
+            for name in &vars.unset {
+                out.push_str("Remove-Item Env:");
+                out.push_str(name);
+                out.push_str(" -ErrorAction SilentlyContinue\n");
+            }
+            powershell::render(&vars.set, &mut out);
+        }
+        Format::Json => return Err(RenderError::NotAShell),
     }
     debug_assert!(out.len() <= capacity, "the output buffer grew");
     Ok(out)
@@ -153,8 +183,8 @@ mod tests {
             expiration: DateTime::from_secs(1_795_550_400),
         };
         let expiration = format_expiration(&creds.expiration);
-        let vars = variables(&creds, Some(&costly), &expiration);
-        let room = worst_case_len(&vars);
+        let vars = Vars::session(&creds, Some(&costly), &expiration, To::Shell);
+        let room = worst_case_len(&vars.set);
         for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
             let out = render(&creds, Some(&costly), format).unwrap();
             assert!(out.len() <= room, "{format:?}: {} > {room}", out.len());
@@ -164,8 +194,8 @@ mod tests {
         // Plain values leave most of the room unused, but never less than they need.
         let plain = plain();
         let expiration = format_expiration(&plain.expiration);
-        let vars = variables(&plain, None, &expiration);
-        assert!(render(&plain, None, Format::Json).unwrap().len() <= worst_case_len(&vars));
+        let vars = Vars::session(&plain, None, &expiration, To::Shell);
+        assert!(render(&plain, None, Format::Json).unwrap().len() <= worst_case_len(&vars.set));
     }
 
     #[test]
@@ -174,7 +204,15 @@ mod tests {
         creds.session_token = SecretString::from("abc\0def");
         for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
             let err = render(&creds, None, format).unwrap_err();
-            assert_eq!(err.variable, "AWS_SESSION_TOKEN");
+            assert!(
+                matches!(
+                    err,
+                    RenderError::Nul {
+                        variable: "AWS_SESSION_TOKEN"
+                    }
+                ),
+                "{err}"
+            );
             assert!(!err.to_string().contains("abc"));
         }
     }

@@ -6,25 +6,10 @@
 use super::{ServeError, Signals};
 use crate::Outcome;
 use crate::error::Error;
+use crate::output::vars::{To, Vars};
 use crate::secrets::process::{self, ChildEnv};
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
-
-/// What the command must not inherit: keys (it gets the endpoint instead), a profile that
-/// would make SDKs skip the container provider, and the two variables that would send them
-/// to another token or endpoint (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` wins over ours).
-pub const REMOVED: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_SESSION_EXPIRATION",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-];
 
 /// What the command is told.
 pub struct Env<'a> {
@@ -32,23 +17,8 @@ pub struct Env<'a> {
     pub token: &'a str,
     pub region: Option<&'a str>,
     pub profile: Option<&'a str>,
-}
-
-impl<'a> Env<'a> {
-    fn variables(&self) -> Vec<(&'static str, &'a str)> {
-        let mut set = vec![
-            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", self.url),
-            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", self.token),
-        ];
-        if let Some(region) = self.region {
-            set.push(("AWS_REGION", region));
-            set.push(("AWS_DEFAULT_REGION", region));
-        }
-        if let Some(profile) = self.profile {
-            set.push(("AWS_AUTH_PROFILE", profile));
-        }
-        set
-    }
+    /// Variables the profile reads a secret from.
+    pub scrub: &'a [String],
 }
 
 /// Runs `command` to its end and returns its exit status (128+N when signal N killed it).
@@ -62,12 +32,22 @@ pub async fn run(
         return Err(Error::Usage("serve: no command to run".into()));
     };
     let args: Vec<OsString> = command.collect();
+    let vars = Vars::endpoint(
+        env.url,
+        env.token,
+        env.region,
+        "",
+        To::Command {
+            profile: env.profile,
+            scrub: env.scrub,
+        },
+    );
     let child_env = ChildEnv {
-        set: env.variables(),
-        remove: REMOVED,
+        set: vars.set,
+        remove: vars.unset,
     };
     let mut child = process::spawn(&program, &args, &child_env).map_err(|source| Error::Exec {
-        program: crate::sts::clean_server_text(&program.to_string_lossy()),
+        program: crate::report::clean(&program.to_string_lossy()),
         source,
     })?;
     let pid = child.id();

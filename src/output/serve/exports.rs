@@ -2,12 +2,9 @@
 //! SDK would use them before the container provider), then point the SDKs at the endpoint.
 //! Quoting is the renderers' own; no key is ever printed, only the endpoint and its token.
 
-use crate::output::render::{Format, fish, powershell, sh};
+use crate::output::render::{self, Format};
+use crate::output::vars::{To, Vars};
 use zeroize::Zeroizing;
-
-/// Variables that would win over the endpoint, or send the SDKs to another one: the same
-/// that a command run under serve never inherits.
-pub const UNSET: &[&str] = super::child::REMOVED;
 
 /// The unsets, then the endpoint, its token, the region when one was given, and this
 /// server's pid (to stop it: `kill $AWS_AUTH_SERVER_PID`). `format` is a shell's.
@@ -18,58 +15,8 @@ pub fn render(
     region: Option<&str>,
 ) -> Result<Zeroizing<String>, crate::error::Error> {
     let pid = std::process::id().to_string();
-    let mut vars = vec![
-        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
-        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
-    ];
-    if let Some(region) = region {
-        vars.push(("AWS_REGION", region));
-        vars.push(("AWS_DEFAULT_REGION", region));
-    }
-    vars.push(("AWS_AUTH_SERVER_PID", &pid));
-    // Room for the worst case, so the buffer holding the token never grows (and leaves a
-    // copy behind).
-    let capacity = 256
-        + UNSET.iter().map(|name| 64 + name.len()).sum::<usize>()
-        + vars
-            .iter()
-            .map(|(name, value)| 32 + name.len() + 4 * value.len())
-            .sum::<usize>();
-    let mut out = Zeroizing::new(String::with_capacity(capacity));
-    match format {
-        Format::Sh => {
-            out.push_str("unset");
-            for name in UNSET {
-                out.push(' ');
-                out.push_str(name);
-            }
-            out.push('\n');
-            sh::render(&vars, &mut out);
-        }
-        Format::Fish => {
-            for name in UNSET {
-                out.push_str("set -e ");
-                out.push_str(name);
-                out.push('\n');
-            }
-            fish::render(&vars, &mut out);
-        }
-        Format::Powershell => {
-            for name in UNSET {
-                out.push_str("Remove-Item Env:");
-                out.push_str(name);
-                out.push_str(" -ErrorAction SilentlyContinue\n");
-            }
-            powershell::render(&vars, &mut out);
-        }
-        Format::Json => {
-            return Err(crate::error::Error::Usage(
-                "--format json is for credential_process, not for serve's variables".into(),
-            ));
-        }
-    }
-    debug_assert!(out.len() <= capacity, "the output buffer grew");
-    Ok(out)
+    let vars = Vars::endpoint(url, token, region, &pid, To::Shell);
+    Ok(render::shell(&vars, format)?)
 }
 
 #[cfg(test)]
@@ -109,7 +56,7 @@ mod tests {
                  export AWS_REGION='eu-west-1'\n\
                  export AWS_DEFAULT_REGION='eu-west-1'\n\
                  {}",
-                UNSET.join(" "),
+                crate::output::vars::BESIDE_ENDPOINT.join(" "),
                 pid_line("export AWS_AUTH_SERVER_PID='", "'\n")
             )
         );

@@ -13,7 +13,7 @@ mod refresh;
 use crate::Outcome;
 use crate::error::Error;
 use crate::output::render::Format;
-use crate::provider::Provider;
+use crate::providers::{Provider, Session};
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
@@ -21,31 +21,31 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// What can go wrong in serve itself (the credentials' own errors come from the provider).
 /// No variant holds a secret.
+/// What can go wrong in serve itself; `Error::Serve` says "serve: " before each.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("serve: the system's random generator failed, so there is no token")]
+    #[error("the system's random generator failed, so there is no token")]
     Random,
-    #[error("serve: cannot listen on 127.0.0.1: {0}")]
+    #[error("cannot listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
-    #[error("serve: cannot start the server: {0}")]
+    #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
-    #[error("serve: cannot watch for SIGINT and SIGTERM: {0}")]
+    #[error("cannot watch for SIGINT and SIGTERM: {0}")]
     Signals(std::io::Error),
-    #[error("serve: cannot start the refresh thread: {0}")]
+    #[error("cannot start the refresh thread: {0}")]
     Thread(std::io::Error),
-    #[error("serve: waiting for the command failed: {0}")]
+    #[error("waiting for the command failed: {0}")]
     Wait(std::io::Error),
-    #[error("serve: cannot point stdout at /dev/null: {0}")]
+    #[error("cannot point stdout at /dev/null: {0}")]
     Detach(std::io::Error),
 }
 
-// Until `Error` has a variant of its own for these (exit code 1).
 /// Serves `provider`'s credentials: runs `command` against the endpoint and returns its exit
 /// status, or (no command) prints the endpoint's variables in `format` and serves until
 /// SIGINT or SIGTERM. The first `obtain` happens before anything is printed or started: if it
 /// fails, that error is all there is.
 pub fn run(
-    provider: Arc<dyn Provider>,
+    session: Arc<Session>,
     format: Format,
     command: Vec<OsString>,
 ) -> Result<Outcome, Error> {
@@ -56,7 +56,7 @@ pub fn run(
                 .into(),
         ));
     }
-    let issued = provider.obtain()?;
+    let issued = session.obtain()?;
     let token = endpoint::Token::generate()?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(ServeError::Listen)?;
     listener.set_nonblocking(true).map_err(ServeError::Listen)?;
@@ -68,7 +68,8 @@ pub fn run(
         .map_err(ServeError::Runtime)?;
 
     let held = Arc::new(refresh::Held::new(issued.credentials));
-    let _refresher = refresh::start(Arc::clone(&provider), Arc::clone(&held))?;
+    let provider: Arc<dyn Provider> = Arc::clone(&session) as Arc<dyn Provider>;
+    let _refresher = refresh::start(provider, session.min_ttl(), Arc::clone(&held))?;
     let server = endpoint::Server::new(held, token, port);
     let region = issued.region;
 
@@ -76,7 +77,7 @@ pub fn run(
         // Before any child exists: a handler (unlike SIG_IGN) is not inherited across exec.
         let signals = Signals::watch()?;
         let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Listen)?;
-        match provider.profile() {
+        match session.profile() {
             Some(profile) => {
                 crate::say!("aws-auth: serving credentials for profile {profile} on {url}")
             }
@@ -94,7 +95,8 @@ pub fn run(
                 url: &url,
                 token: server.token(),
                 region: region.as_deref(),
-                profile: provider.profile(),
+                profile: session.profile(),
+                scrub: &session.settings().scrub,
             };
             child::run(command, &env, signals).await
         }

@@ -4,7 +4,7 @@
 
 use super::ServeError;
 use crate::credentials::{SessionCredentials, now_secs};
-use crate::provider::Provider;
+use crate::providers::Provider;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -43,34 +43,48 @@ pub struct Refresher {
     _stop: mpsc::Sender<()>,
 }
 
-/// Starts the thread that keeps `held` at least `provider.min_ttl()` from expiry.
-pub fn start(provider: Arc<dyn Provider>, held: Arc<Held>) -> Result<Refresher, ServeError> {
+/// Starts the thread that keeps `held` more than `min_ttl` from expiry.
+pub fn start(
+    provider: Arc<dyn Provider>,
+    min_ttl: Duration,
+    held: Arc<Held>,
+) -> Result<Refresher, ServeError> {
     let (stop, stopped) = mpsc::channel();
     std::thread::Builder::new()
         .name("aws-auth-refresh".into())
-        .spawn(move || refresh_loop(&*provider, &held, &stopped))
+        .spawn(move || refresh_loop(&*provider, min_ttl, &held, &stopped))
         .map_err(ServeError::Thread)?;
     Ok(Refresher { _stop: stop })
 }
 
-fn refresh_loop(provider: &dyn Provider, held: &Held, stopped: &mpsc::Receiver<()>) {
-    let min_ttl = i64::try_from(provider.min_ttl().as_secs()).unwrap_or(i64::MAX);
+fn refresh_loop(
+    provider: &dyn Provider,
+    min_ttl: Duration,
+    held: &Held,
+    stopped: &mpsc::Receiver<()>,
+) {
+    let min_ttl = i64::try_from(min_ttl.as_secs()).unwrap_or(i64::MAX);
     let mut backoff = FIRST_BACKOFF;
     loop {
-        let left = held.get().remaining_secs(now_secs());
+        let now = now_secs();
+        let left = held.get().remaining_secs(now);
+        // Due once they no longer last (the rule the cache serves by): until then, sleep
+        // to the moment they stop lasting.
         let due_in = left.saturating_sub(min_ttl);
-        if due_in > 0 {
+        if held.get().lasts(min_ttl, now) {
             let nap = Duration::from_secs(due_in.unsigned_abs()).min(MAX_NAP);
             if sleep(stopped, nap) {
                 return;
             }
             continue;
         }
-        match provider.obtain() {
+        match provider.retrieve() {
             Ok(issued) => {
-                let fresh_left = issued.credentials.remaining_secs(now_secs());
+                let now = now_secs();
+                let fresh_left = issued.credentials.remaining_secs(now);
+                let lasting = issued.credentials.lasts(min_ttl, now);
                 held.set(issued.credentials);
-                if fresh_left > min_ttl {
+                if lasting {
                     backoff = FIRST_BACKOFF;
                     continue;
                 }
@@ -129,22 +143,18 @@ mod tests {
     }
 
     impl Provider for Scripted {
-        fn obtain(&self) -> Result<Issued, Error> {
+        fn retrieve(&self) -> Result<Issued, Error> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst);
             match self.lifetimes[n.min(self.lifetimes.len() - 1)] {
-                Some(lifetime) => Ok(Issued {
-                    credentials: credentials(&format!("ASIA{n}"), lifetime),
-                    region: None,
-                }),
+                Some(lifetime) => Ok(Issued::plain(credentials(&format!("ASIA{n}"), lifetime))),
                 None => Err(Error::Usage("scripted failure".into())),
             }
         }
-        fn min_ttl(&self) -> Duration {
-            Duration::from_secs(self.min_ttl)
-        }
-        fn profile(&self) -> Option<&str> {
-            None
-        }
+    }
+
+    fn start_for(provider: &Arc<Scripted>, held: &Arc<Held>) -> Refresher {
+        let min_ttl = Duration::from_secs(provider.min_ttl);
+        start(provider.clone(), min_ttl, Arc::clone(held)).unwrap()
     }
 
     fn credentials(id: &str, lifetime: i64) -> SessionCredentials {
@@ -175,7 +185,7 @@ mod tests {
             min_ttl: 900,
         });
         let held = Arc::new(Held::new(credentials("ASIAOLD", 600)));
-        let _refresher = start(provider.clone(), Arc::clone(&held)).unwrap();
+        let _refresher = start_for(&provider, &held);
         assert!(wait_for(&held, "ASIA0", Duration::from_secs(5)));
         // Fresh ones outside the window: no second call.
         std::thread::sleep(Duration::from_millis(200));
@@ -190,7 +200,7 @@ mod tests {
             min_ttl: 900,
         });
         let held = Arc::new(Held::new(credentials("ASIAOLD", 1000)));
-        let _refresher = start(provider.clone(), Arc::clone(&held)).unwrap();
+        let _refresher = start_for(&provider, &held);
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(provider.calls.load(Ordering::SeqCst), 0);
         assert_eq!(held.get().access_key_id, "ASIAOLD");
@@ -204,7 +214,7 @@ mod tests {
             min_ttl: 900,
         });
         let held = Arc::new(Held::new(credentials("ASIAOLD", 600)));
-        let _refresher = start(provider.clone(), Arc::clone(&held)).unwrap();
+        let _refresher = start_for(&provider, &held);
         std::thread::sleep(Duration::from_millis(500));
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
         assert_eq!(held.get().access_key_id, "ASIAOLD");

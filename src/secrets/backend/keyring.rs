@@ -63,7 +63,7 @@ pub fn durable_unavailable(limit: Duration) -> Option<String> {
                     Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
                     Err(KeyringError::PlatformFailure(e))
                     | Err(KeyringError::NoStorageAccess(e)) => {
-                        Err(crate::sts::clean_server_text(&e.to_string()))
+                        Err(crate::report::clean(&e.to_string()))
                     }
                     Err(other) => Err(describe(&other)),
                 },
@@ -96,7 +96,7 @@ fn describe(error: &KeyringError) -> String {
             format!("{} items match; remove the duplicates", found.len())
         }
         KeyringError::NoEntry => "no such item".into(),
-        other => crate::sts::clean_server_text(&other.to_string()),
+        other => crate::report::clean(&other.to_string()),
     }
 }
 
@@ -111,10 +111,9 @@ fn first_reachable<T>(
     for (store, entry) in stores {
         match op(entry) {
             Ok(value) => return Ok((store, value)),
-            Err(KeyringError::PlatformFailure(e)) => unreachable.push(format!(
-                "{store}: {}",
-                crate::sts::clean_server_text(&e.to_string())
-            )),
+            Err(KeyringError::PlatformFailure(e)) => {
+                unreachable.push(format!("{store}: {}", crate::report::clean(&e.to_string())))
+            }
             Err(other) => return Err(fail(store, other)),
         }
     }
@@ -138,7 +137,7 @@ fn get_blocking(service: &str, account: &str) -> Result<SecretString, FetchError
         )),
         KeyringError::NoStorageAccess(e) => FetchErrorKind::NotSignedIn(format!(
             "the {store} refused access (is it locked?): {}",
-            crate::sts::clean_server_text(&e.to_string())
+            crate::report::clean(&e.to_string())
         )),
         other => FetchErrorKind::Failed(format!("{store}: {}", describe(&other))),
     };

@@ -81,6 +81,14 @@ pub struct Spec {
     /// `"pass-gpg"`: the entry file may be decrypted directly, as `pass show` does it.
     #[serde(default)]
     pub decrypt: Option<Decrypt>,
+    /// Variables that choose the store or account the backend reads (`PASSWORD_STORE_DIR`,
+    /// `OP_SERVICE_ACCOUNT_TOKEN`): their values (or `defaults`), hashed, are part of the
+    /// session cache's key, so two stores never share a cached session.
+    #[serde(default)]
+    pub store_env: Vec<String>,
+    /// SHA-256 of the definition's text: a changed definition is another backend to the cache.
+    #[serde(skip)]
+    pub digest: String,
 }
 
 /// Ways to read an entry without its program.
@@ -113,6 +121,7 @@ impl Spec {
             ))
         })?;
         spec.name = name.to_owned();
+        spec.digest = crate::cache::sha256_hex(text.as_bytes());
         if spec.program.trim().is_empty() {
             return Err(err("`program` is empty".into()));
         }
@@ -139,6 +148,24 @@ impl Spec {
             return Err(err("`write.args` must contain \"{entry}\"".into()));
         }
         Ok(spec)
+    }
+
+    /// Where this backend reads from, as the cache key binds it: the definition's digest and
+    /// each `store_env` variable's value (else its default, `~` expanded), hashed. Cheap: no
+    /// program runs and no secret is read.
+    pub fn store_identity(&self, home: Option<&Path>) -> String {
+        let mut out = format!("{} {}", self.name, self.digest);
+        for var in &self.store_env {
+            let value = crate::env::var(var)
+                .or_else(|| self.defaults.get(var).cloned())
+                .map(|v| expand_home(&v, home));
+            let shown = match value {
+                Some(v) => crate::cache::sha256_hex(v.as_bytes()),
+                None => "-".to_owned(),
+            };
+            out.push_str(&format!(" {var}={shown}"));
+        }
+        out
     }
 
     /// argv after the program for one read; each template element gives exactly one argument.
