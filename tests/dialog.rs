@@ -216,7 +216,7 @@ fn settings_that_forbid_or_lack_a_dialog_are_clear_errors() {
 /// that holds the profile's lock asks, the others wait and take its result.
 #[test]
 fn parallel_callers_see_one_dialog() {
-    use crate::sessions::{Cache, Rig};
+    use crate::support::sessions_rig::{Cache, Rig};
     let desktop = Desktop::start();
     let rig = Rig::new(
         Cache::Kernel,

@@ -3,7 +3,7 @@
 //! command's own; a failure before the exec runs nothing. Against the strict STS, with the
 //! real AWS CLI as the child where it matters.
 
-use crate::sessions::{Cache, Printed, ROLE, Rig};
+use crate::support::sessions_rig::{Cache, Printed, ROLE, Rig};
 use crate::support::strict_sts::StrictSts;
 use crate::support::*;
 use std::collections::BTreeMap;

@@ -13,6 +13,7 @@ mod exec;
 mod hardening;
 mod hints;
 mod hostile_sts;
+mod identity;
 mod import;
 mod keyring;
 mod login;

@@ -6,8 +6,8 @@
 //! the real AWS CLI: its requests verify, and the same request with the secret one byte off
 //! does not.
 
-use crate::sessions::{Cache, ROLE, Rig};
 use crate::support::hostile_sts::Verify;
+use crate::support::sessions_rig::{Cache, ROLE, Rig};
 use crate::support::sigv4::{self, Mismatch, SignatureCheck};
 use crate::support::strict_sts::{Call, StrictSts};
 use crate::support::*;

@@ -138,7 +138,7 @@ fn a_missing_key_or_account_is_named() {
 /// session asks the YubiKey for nothing (no touch), and neither does a cache hit.
 #[test]
 fn a_run_that_needs_no_code_asks_the_yubikey_for_none() {
-    use crate::sessions::{Cache, ROLE, Rig};
+    use crate::support::sessions_rig::{Cache, ROLE, Rig};
     let rig = Rig::new(
         Cache::Kernel,
         StrictSts::builder()

@@ -76,6 +76,7 @@ pub mod pass_store;
 pub mod profile_kit;
 pub mod seccomp;
 pub mod secret_service;
+pub mod sessions_rig;
 pub mod sigv4;
 pub mod strict_sts;
 pub mod sts_form;
