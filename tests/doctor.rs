@@ -271,3 +271,66 @@ fn a_named_cache_store_that_cannot_be_used_is_a_failed_check() {
         assert_eq!(failed, [wanted], "{}", out.describe());
     }
 }
+
+/// Regression: without --profile, doctor checked only the environment's keys and failed
+/// ("no keys to sign with") on a machine whose profiles all work. It checks every profile,
+/// a block each, and exits 0 when all pass; a profile of ~/.aws/config that only the AWS
+/// CLI can use (its keys are in ~/.aws/credentials) is noted, not failed.
+#[test]
+fn without_a_profile_every_profile_is_checked_in_a_block_of_its_own() {
+    let kit = kit_with_profile(0);
+    kit.fakes.gopass_entry(
+        "aws-auth/team",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    kit.profiles(&format!(
+        "[profiles.doc]\nbackend = \"pass\"\n[profiles.team]\nbackend = \"gopass\"\n\
+         [profiles.lit]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"env:DOC_SECRET\"\n"
+    ));
+    let config = kit.sandbox.write(
+        "aws-config",
+        format!(
+            "[profile prod]\nrole_arn = {}\nsource_profile = team\n[profile cli-only]\nregion = eu-west-1\n",
+            role_arn("prod")
+        ),
+    );
+    let mut cmd = kit.aws_auth();
+    cmd.arg("doctor")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("DOC_SECRET", SOURCE_SECRET_ACCESS_KEY);
+    let out = run(&mut without_terminal(&cmd));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let text = out.stdout_str();
+    for name in ["doc", "team", "lit", "prod"] {
+        assert!(
+            text.contains(&format!("\nprofile {name}\n")),
+            "{name}\n{text}"
+        );
+        assert!(
+            text.contains(&format!("profile \"{name}\": every reference read")),
+            "{name}\n{text}"
+        );
+    }
+    assert!(
+        text.contains("\nprofile cli-only\n· not an aws-auth profile"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("✓ STS answers and the keys are valid").count(),
+        4,
+        "{text}"
+    );
+    assert!(!text.contains("✗"), "{text}");
+
+    // One broken profile fails the whole report, in its own block.
+    let mut cmd = kit.aws_auth();
+    cmd.arg("doctor").env("AWS_CONFIG_FILE", &config);
+    let out = run(&mut without_terminal(&cmd));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    let text = out.stdout_str();
+    let lit = &text[text.find("\nprofile lit\n").unwrap()..];
+    assert!(
+        lit.lines().nth(2).unwrap().starts_with("✗ profile \"lit\""),
+        "{text}"
+    );
+}

@@ -283,3 +283,87 @@ fn shell_code_shown_on_a_terminal_comes_with_the_eval_hint() {
     piped.assert_success();
     assert!(piped.stderr.is_empty(), "{}", piped.describe());
 }
+
+/// A wrong or used MFA code on AssumeRole is said to be the code, not a permission problem
+/// ("pass --serial-number" there would be wrong: the device was given); the server's full
+/// stop is not doubled.
+#[test]
+fn a_refused_mfa_code_is_named_as_the_code() {
+    let kit = kit(&format!(
+        "[profiles.mfa]\n{KEYS}mfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{}\"\n\
+         [profiles.nomfa]\n{KEYS}role_arn = \"{}\"\n",
+        role_arn("admin"),
+        role_arn("admin")
+    ));
+    let mut kit = kit;
+    kit.sts = HostileSts::always(Reply::access_denied(
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+    ));
+    let out = run(kit
+        .profile("mfa", &["--token-code", TOKEN_CODE])
+        .env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY));
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "refused the MFA code",
+            "wrong, or was already used",
+            "next code",
+        ],
+    );
+    assert!(!out.stderr.contains("sts:AssumeRole"), "{}", out.describe());
+    assert!(
+        !out.stderr.contains("--serial-number"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains(".."), "{}", out.describe());
+    assert_absent(&out.stderr, &[TOKEN_CODE], "stderr");
+
+    // A role refused for another reason, with no MFA device: then the hint fits.
+    kit.sts = HostileSts::always(Reply::access_denied(
+        "User is not authorized to perform: sts:AssumeRole.",
+    ));
+    let out = run(kit
+        .profile("nomfa", &[])
+        .env("HINT_SECRET", SOURCE_SECRET_ACCESS_KEY));
+    assert_clear_error(&out, 1, &["sts:AssumeRole", "pass --serial-number"]);
+    assert!(!out.stderr.contains(".."), "{}", out.describe());
+}
+
+/// A secret key STS refuses is named by where it came from (the profile's reference), not
+/// by AWS_SECRET_ACCESS_KEY, which the run never read.
+#[test]
+fn a_wrong_secret_key_names_where_it_came_from() {
+    let mut kit = Kit::new();
+    kit.fakes.gopass_entry(
+        "aws-auth/work",
+        &format!("wrong/secret/key\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    kit.profiles("[profiles.work]\nbackend = \"gopass\"\n");
+    kit.sts = HostileSts::always(Reply::Error {
+        status: 403,
+        kind: "Sender",
+        code: "SignatureDoesNotMatch",
+        message: "The request signature we calculated does not match the signature you provided."
+            .into(),
+    });
+    let out = run(&mut without_terminal(&kit.profile("work", &[])));
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "secret access key does not match",
+            "check gopass:aws-auth/work",
+        ],
+    );
+    assert!(
+        !out.stderr.contains("AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        out.describe()
+    );
+    assert_absent(&out.stderr, &["wrong/secret/key"], "stderr");
+    // From the environment, the variable is the place.
+    let out = run(&mut kit.sandbox.aws_auth_with_keys(&kit.sts.url()));
+    assert_clear_error(&out, 1, &["check AWS_SECRET_ACCESS_KEY"]);
+}

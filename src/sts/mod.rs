@@ -335,6 +335,67 @@ mod tests {
         .to_string()
     }
 
+    /// The "pass --serial-number" hint only where there is no device at all: a role
+    /// assumed from the MFA session carries no code, but the run has a device.
+    #[test]
+    fn the_mfa_hint_is_given_only_without_a_device_and_a_refused_code_is_named() {
+        let denied = |call: &Call| {
+            StsError::new(
+                call,
+                "https://sts.amazonaws.com",
+                StsErrorKind::Service {
+                    code: "AccessDenied".into(),
+                    message: "not authorized.".into(),
+                    status: Some(403),
+                },
+            )
+        };
+        let bare = denied(&assume(false)).to_string();
+        assert!(bare.contains("pass --serial-number"), "{bare}");
+        assert!(!bare.contains(".."), "{bare}");
+        let from_session = denied(&assume(false))
+            .with_device(Some("arn:aws:iam::123456789012:mfa/alice"))
+            .to_string();
+        assert!(!from_session.contains("--serial-number"), "{from_session}");
+        assert!(from_session.contains("sts:AssumeRole"), "{from_session}");
+        let refused = StsError::new(
+            &assume(true),
+            "e",
+            StsErrorKind::Service {
+                code: "AccessDenied".into(),
+                message: "MultiFactorAuthentication failed with invalid MFA one time pass code."
+                    .into(),
+                status: Some(403),
+            },
+        )
+        .to_string();
+        assert!(refused.contains("refused the MFA code"), "{refused}");
+        assert!(
+            !refused.contains("sts:AssumeRole") && !refused.contains(".."),
+            "{refused}"
+        );
+        let keys = StsError::new(
+            &assume(false),
+            "e",
+            StsErrorKind::Service {
+                code: "SignatureDoesNotMatch".into(),
+                message: "m".into(),
+                status: Some(403),
+            },
+        )
+        .signed_with(&SourceCredentials {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: SecretString::from("s"),
+            session_token: None,
+            origin: KeyOrigin {
+                access_key_id: "pass:w#id".into(),
+                secret_access_key: "pass:w".into(),
+            },
+        })
+        .to_string();
+        assert!(keys.contains("check pass:w."), "{keys}");
+    }
+
     #[test]
     fn each_sts_error_code_gets_its_own_advice() {
         let session = Call::SessionToken {
