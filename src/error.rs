@@ -35,10 +35,14 @@ pub enum Error {
     StdoutUnusable,
     #[error("{0}")]
     Lock(LockError),
-    /// A command of several steps (rotate) stopped part-way: the message says where
-    /// everything stands and what to do.
+    /// A command of several steps (add, import, configure, rotate) stopped part-way: the
+    /// message says where everything stands and what to do.
     #[error("{0}")]
     Stopped(String),
+    /// Reading or writing something of the user's failed (a file, stdin), with nothing
+    /// changed: not a mistake in what was asked.
+    #[error("{what}: {reason}")]
+    Io { what: String, reason: String },
     #[error("console sign-in: {0}")]
     Signin(String),
     #[error("session cache: {0}")]
@@ -61,6 +65,14 @@ fn exec_problem(e: &std::io::Error) -> String {
 }
 
 impl Error {
+    /// `what` could not be read or written, for this reason (an I/O error's kind).
+    pub fn io(what: impl Into<String>, reason: impl std::fmt::Display) -> Error {
+        Error::Io {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,

@@ -150,7 +150,8 @@ fn keys_that_read_back_otherwise_stay_in_the_file() {
     );
     let out = run(&mut cmd);
     // What was done is said first; the error is the last line.
-    out.assert_failure(2);
+    // A step failed part-way (the keys are stored): exit 1, not a usage error.
+    out.assert_failure(1);
     let last = out.stderr.trim().lines().last().unwrap_or_default();
     assert!(
         last.starts_with("aws-auth: error: ") && last.contains("reading them back gave other keys"),

@@ -190,7 +190,7 @@ pub fn store(
         ),
         Some(staged) => {
             staged.commit().map_err(|e| {
-                Error::Usage(format!(
+                Error::Stopped(format!(
                     "the keys are stored, but {} could not be written ({}); add the profile by hand",
                     path.display(),
                     e.kind()

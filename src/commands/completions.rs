@@ -18,7 +18,7 @@ pub fn completions(shell: CompletionShell) -> Result<Zeroizing<String>, Error> {
     let shells = clap_complete::env::Shells::builtins();
     let completer = shells
         .completer(name)
-        .ok_or_else(|| Error::Usage(format!("no completions for {name}")))?;
+        .ok_or_else(|| Error::io("the completion script", format!("none is made for {name}")))?;
     // The binary that answers: this one, by its full path, so completion works whatever
     // PATH the shell has later.
     let binary = std::env::current_exe()
@@ -28,10 +28,10 @@ pub fn completions(shell: CompletionShell) -> Result<Zeroizing<String>, Error> {
     let mut out = Vec::new();
     completer
         .write_registration(COMPLETE_VAR, "aws-auth", "aws-auth", &binary, &mut out)
-        .map_err(Error::Output)?;
+        .map_err(|e| Error::io("the completion script", e))?;
     String::from_utf8(out)
         .map(Zeroizing::new)
-        .map_err(|_| Error::Usage("the completion script is not UTF-8".into()))
+        .map_err(|_| Error::io("the completion script", "it is not UTF-8"))
 }
 
 #[cfg(test)]

@@ -114,16 +114,14 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
         changed.push("the TOTP seed".into());
     }
     staged.commit().map_err(|e| {
-        Error::Usage(format!(
-            "{} could not be written ({}); nothing in it changed{}",
-            path.display(),
-            e.kind(),
-            if args.totp {
-                " (the TOTP seed is stored)"
-            } else {
-                ""
-            }
-        ))
+        let failed = format!("{} could not be written ({})", path.display(), e.kind());
+        if args.totp {
+            Error::Stopped(format!(
+                "{failed}, but the TOTP seed is stored: set the profile's mfa_code by hand"
+            ))
+        } else {
+            Error::io(failed, "nothing in it changed")
+        }
     })?;
     crate::say!("aws-auth: profile \"{name}\": set {}", changed.join(", "));
     crate::say!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");

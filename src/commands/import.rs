@@ -127,7 +127,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
     let path = credentials_path(home.as_deref());
     let section = args.from.clone().unwrap_or_else(|| args.profile.clone());
     let text = crate::safe_file::read_text(&path, 1024 * 1024, crate::safe_file::Check::Owner)
-        .map_err(|e| Error::Usage(format!("credentials file: {e}")))?;
+        .map_err(|e| Error::io("credentials file", e))?;
     let found = find(&text, &section, &path)?;
     let id = found.access_key_id.clone();
     let secret = found.secret.clone();
@@ -167,7 +167,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
 /// Reads the keys back through the backend, and compares them with what was imported.
 fn read_back(stored: &add::Stored, found: &Found) -> Result<(), Error> {
     let fail = |what: &str| {
-        Error::Usage(format!(
+        Error::Stopped(format!(
             "the keys were stored, but reading them back gave {what}; the credentials file is left as it was"
         ))
     };
@@ -214,7 +214,7 @@ fn remove_lines(path: &Path, text: &str, lines: &[std::ops::Range<usize>]) -> Re
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o600);
     crate::safe_file::replace(path, kept.as_bytes(), mode).map_err(|e| {
-        Error::Usage(format!(
+        Error::Stopped(format!(
             "the keys are stored and read back, but {} could not be rewritten ({}); remove its key lines yourself",
             path.display(),
             e.kind()

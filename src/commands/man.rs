@@ -12,14 +12,16 @@ pub fn man() -> Result<Zeroizing<String>, Error> {
     let command = crate::cli::Cli::command();
     let page = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
-    page.render_title(&mut out).map_err(Error::Output)?;
-    page.render_name_section(&mut out).map_err(Error::Output)?;
+    page.render_title(&mut out)
+        .map_err(|e| Error::io("the man page", e))?;
+    page.render_name_section(&mut out)
+        .map_err(|e| Error::io("the man page", e))?;
     page.render_synopsis_section(&mut out)
-        .map_err(Error::Output)?;
+        .map_err(|e| Error::io("the man page", e))?;
     page.render_description_section(&mut out)
-        .map_err(Error::Output)?;
+        .map_err(|e| Error::io("the man page", e))?;
     page.render_options_section(&mut out)
-        .map_err(Error::Output)?;
+        .map_err(|e| Error::io("the man page", e))?;
     out.extend_from_slice(b".SH COMMANDS\n");
     for sub in command.get_subcommands() {
         let name = sub.get_name();
@@ -32,7 +34,7 @@ pub fn man() -> Result<Zeroizing<String>, Error> {
         let mut options = Vec::new();
         clap_mangen::Man::new(sub.clone())
             .render_options_section(&mut options)
-            .map_err(Error::Output)?;
+            .map_err(|e| Error::io("the man page", e))?;
         let options = String::from_utf8_lossy(&options);
         out.extend_from_slice(options.replacen(".SH OPTIONS\n", "", 1).as_bytes());
         // Sub-subcommands (cache status|list|clear): a line each.
@@ -50,10 +52,10 @@ pub fn man() -> Result<Zeroizing<String>, Error> {
     }
     out.extend_from_slice(SECTIONS.as_bytes());
     page.render_version_section(&mut out)
-        .map_err(Error::Output)?;
+        .map_err(|e| Error::io("the man page", e))?;
     String::from_utf8(out)
         .map(Zeroizing::new)
-        .map_err(|_| Error::Usage("the man page is not UTF-8".into()))
+        .map_err(|_| Error::io("the man page", "it is not UTF-8"))
 }
 
 /// Text as roff reads it literally: backslashes and dashes escaped, a leading dot or quote

@@ -27,7 +27,7 @@ pub fn read_lines(lines: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
             _ => {
                 let e = std::io::Error::last_os_error();
                 if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(Error::Usage(format!("reading stdin failed: {}", e.kind())));
+                    return Err(Error::io("reading stdin", e.kind()));
                 }
             }
         }

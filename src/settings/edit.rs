@@ -44,10 +44,10 @@ impl Edit {
         };
         let doc = old.parse().map_err(|_| {
             // Profiles::load has parsed it already; this is a race with an editor.
-            Error::Usage(format!(
-                "{} changed while aws-auth read it; run again",
-                path.display()
-            ))
+            Error::io(
+                path.display().to_string(),
+                "it changed while aws-auth read it; run again",
+            )
         })?;
         Ok(Edit {
             doc,
@@ -121,9 +121,8 @@ impl Edit {
     /// checked to be writable: nothing has been written yet.
     pub fn stage_with(self, name: &str) -> Result<Staged, Error> {
         let path = &self.path;
-        let fail = |e: std::io::Error| {
-            Error::Usage(format!("cannot write {}: {}", path.display(), e.kind()))
-        };
+        let fail =
+            |e: std::io::Error| Error::io(format!("cannot write {}", path.display()), e.kind());
         let text = self.doc.to_string();
         let parsed = Profiles::parse(&text, path)?;
         if parsed.get(name).is_err() {
