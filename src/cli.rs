@@ -106,46 +106,16 @@ fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::Comple
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// The profiles file to add to (default as for the main command).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
-    /// Name of the new profile.
-    #[arg(short = 'p', long, value_name = "NAME")]
-    pub profile: String,
+    #[command(flatten)]
+    pub keys: NewKeys,
 
     /// The section of the credentials file (default: the profile's name).
     #[arg(long, value_name = "SECTION")]
     pub from: Option<String>,
 
-    /// Where the keys go: pass, gopass or keyring.
-    #[arg(long, value_name = "BACKEND", default_value = "pass")]
-    pub backend: String,
-
-    /// ARN of the MFA device to use with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub serial_number: Option<String>,
-
-    /// Role to assume with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: Option<String>,
-
     /// Leave the credentials file as it is.
     #[arg(long)]
     pub keep: bool,
-
-    /// Replace existing keys in the backend.
-    #[arg(long)]
-    pub force: bool,
-
-    /// Give up on the password manager after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
 }
 
 #[derive(clap::Args)]
@@ -154,9 +124,8 @@ pub struct ConfigureArgs {
     #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: String,
 
-    /// The profiles file (default as for the main command).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub file: ConfigFile,
 
     /// Set the ARN of the profile's MFA device.
     #[arg(long, value_name = "ARN")]
@@ -175,14 +144,8 @@ pub struct ConfigureArgs {
     #[arg(long)]
     pub totp: bool,
 
-    /// Give up on the password manager after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub limit: Timeout,
 }
 
 #[derive(clap::Args)]
@@ -209,9 +172,8 @@ pub struct RotateArgs {
     #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: String,
 
-    /// The profiles file (default as for the main command).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub file: ConfigFile,
 
     /// The current code of the profile's MFA device (IAM calls are made with an MFA
     /// session); omit it to be asked, as for the main command.
@@ -222,14 +184,8 @@ pub struct RotateArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Give up on one call to IAM, STS or a password manager after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub limit: Timeout,
 
     /// How long to keep checking that STS accepts the new key (IAM takes seconds to
     /// propagate) before putting the old key back.
@@ -246,14 +202,8 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Give up on STS or a password manager after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub limit: Timeout,
 }
 
 /// Which keys to start from: a profile, else the standard AWS variables.
@@ -265,10 +215,69 @@ pub struct Target {
     #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
 
+    #[command(flatten)]
+    pub file: ConfigFile,
+}
+
+/// The profiles file, for every command that reads or writes it.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ConfigFile {
     /// The profiles file (default: $AWS_AUTH_CONFIG, else
     /// $XDG_CONFIG_HOME/aws-auth/profiles.toml, else ~/.config/aws-auth/profiles.toml).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+/// The bound on each call to STS, IAM or a password manager, and on waiting for another
+/// run's lock.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct Timeout {
+    /// Give up on a call to STS, IAM or a password manager (or on another run's lock) after
+    /// this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AWS_AUTH_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub timeout: u64,
+}
+
+impl Default for Timeout {
+    fn default() -> Self {
+        Timeout { timeout: 30 }
+    }
+}
+
+/// A new profile's keys and where they go (`add`, `import`).
+#[derive(clap::Args, Clone)]
+pub struct NewKeys {
+    #[command(flatten)]
+    pub file: ConfigFile,
+
+    /// Name of the new profile.
+    #[arg(short = 'p', long, value_name = "NAME")]
+    pub profile: String,
+
+    /// Where the keys go: pass, gopass or keyring (a Secret Service: never the kernel
+    /// keyring, which forgets them at reboot).
+    #[arg(long, value_name = "BACKEND", default_value = "pass")]
+    pub backend: String,
+
+    /// ARN of the MFA device to use with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+
+    /// Role to assume with this profile.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Replace existing keys in the backend (an existing profile section is kept as is).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub limit: Timeout,
 }
 
 #[derive(clap::Args)]
@@ -320,9 +329,8 @@ pub enum CacheCommand {
 
 #[derive(clap::Args)]
 pub struct ProfilesArgs {
-    /// The profiles file (default as for the main command).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub file: ConfigFile,
 
     /// Print a profiles.toml that documents every setting, with an example per backend.
     #[arg(long)]
@@ -331,38 +339,8 @@ pub struct ProfilesArgs {
 
 #[derive(clap::Args)]
 pub struct AddArgs {
-    /// The profiles file to add to (default as for the main command).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
-    /// Name of the new profile.
-    #[arg(short = 'p', long, value_name = "NAME")]
-    pub profile: String,
-
-    /// Where the keys go: pass, gopass or keyring.
-    #[arg(long, value_name = "BACKEND", default_value = "pass")]
-    pub backend: String,
-
-    /// ARN of the MFA device to use with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub serial_number: Option<String>,
-
-    /// Role to assume with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: Option<String>,
-
-    /// Replace existing keys in the backend (an existing profile section is kept as is).
-    #[arg(long)]
-    pub force: bool,
-
-    /// Give up on the password manager after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub keys: NewKeys,
 }
 
 /// Flags of the credentials flow.
@@ -402,14 +380,8 @@ pub struct FlowArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Give up on a call to STS (or a password manager) after this many seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "AWS_AUTH_TIMEOUT",
-        default_value_t = 30
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub limit: Timeout,
 
     /// Neither read nor write the session cache: always ask STS (and for an MFA code).
     #[arg(long, env = "AWS_AUTH_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
@@ -438,7 +410,7 @@ pub fn profile_as_command(target: &Target, command: &[OsString]) -> Option<Strin
         return None;
     }
     let first = command.first()?.to_str()?;
-    crate::settings::files::names(target.config.as_deref())
+    crate::settings::files::names(target.file.config.as_deref())
         .iter()
         .any(|n| n == first)
         .then(|| {

@@ -1,7 +1,7 @@
 //! `aws-auth add`: puts a profile's keys into a password manager (through stdin or the
 //! keyring API, never argv) and the profile into profiles.toml.
 
-use crate::cli::AddArgs;
+use crate::cli::{AddArgs, NewKeys};
 use crate::error::Error;
 use crate::passwd;
 use crate::secrets::backend::spec::Specs;
@@ -17,7 +17,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 pub fn run(args: AddArgs) -> Result<Zeroizing<String>, Error> {
-    let stored = store(args, read_keys)?;
+    let stored = store(args.keys, read_keys)?;
     crate::say!(
         "aws-auth: try it: eval \"$(aws-auth --profile {})\"",
         stored.name
@@ -37,10 +37,10 @@ pub struct Stored {
 /// Everything `add` does, with the keys from `keys` (asked only once the backend and the
 /// profiles file are known to be able to take them).
 pub fn store(
-    args: AddArgs,
+    args: NewKeys,
     keys: impl FnOnce() -> Result<(String, SecretString), Error>,
 ) -> Result<Stored, Error> {
-    let config_flag = args.config.as_deref();
+    let config_flag = args.file.config.as_deref();
     let name = &args.profile;
     config::check_name(name)?;
     if let Some(serial) = &args.serial_number {
@@ -49,7 +49,7 @@ pub fn store(
     if let Some(role) = &args.role_arn {
         validate::role_arn(role).map_err(|e| e.flag("--role-arn"))?;
     }
-    validate::timeout(args.timeout)?;
+    validate::timeout(args.limit.timeout)?;
     let home = passwd::home_dir();
     let path = config::path(config_flag, home.as_deref());
     let exists = match Profiles::load(&path) {
@@ -65,7 +65,7 @@ pub fn store(
     }
     let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
         .map_err(crate::settings::profile::ProfileError::from)?;
-    let limit = Duration::from_secs(args.timeout);
+    let limit = Duration::from_secs(args.limit.timeout);
     let backend = args.backend.as_str();
     let entry = format!("aws-auth/{name}");
     // Where the keys go, checked before anything is asked or written.

@@ -31,7 +31,7 @@ struct SeedPlace {
 pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
     let name = args.profile.as_str();
     config::check_name(name)?;
-    validate::timeout(args.timeout)?;
+    validate::timeout(args.limit.timeout)?;
     if let Some(serial) = &args.serial_number {
         validate::serial_number(serial).map_err(|e| e.flag("--serial-number"))?;
     }
@@ -50,9 +50,9 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
             "nothing to change: give --serial-number, --role-arn, --region and/or --totp".into(),
         ));
     }
-    let limit = Duration::from_secs(args.timeout);
+    let limit = Duration::from_secs(args.limit.timeout);
     let home = passwd::home_dir();
-    let path = config::path(args.config.as_deref(), home.as_deref());
+    let path = config::path(args.file.config.as_deref(), home.as_deref());
     let profiles = Profiles::load(&path)?;
     let raw = match profiles.profiles.get(name) {
         Some(raw) => raw.clone(),

@@ -51,17 +51,17 @@ impl Report {
 }
 
 pub fn run(args: DoctorArgs) -> Result<Outcome, Error> {
-    crate::settings::validate::timeout(args.timeout)?;
+    crate::settings::validate::timeout(args.limit.timeout)?;
     let mut report = Report::default();
     let flags = FlowArgs {
-        timeout: args.timeout,
+        limit: args.limit,
         region: args.region.clone(),
         min_ttl: 900,
         no_cache: true,
         ..FlowArgs::default()
     };
     let named = args.target.profile.as_deref();
-    let files = check_files(&mut report, args.target.config.as_deref(), named);
+    let files = check_files(&mut report, args.target.file.config.as_deref(), named);
 
     match (named, files) {
         (Some(name), Some(files)) => check_profile(&mut report, &files, name, &flags, true),
@@ -218,7 +218,7 @@ fn check_env_keys(report: &mut Report, flags: &FlowArgs) {
             SdkSts::configured(
                 region,
                 crate::env::endpoint_url(crate::env::STS_ENDPOINT)?,
-                Duration::from_secs(flags.timeout),
+                Duration::from_secs(flags.limit.timeout),
             )
         });
     match setup {

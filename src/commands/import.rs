@@ -5,7 +5,7 @@
 //! keeps the file's mode and every other byte. Any failure before that leaves the file as it
 //! was; `--keep` never edits it. A section with a session token is refused.
 
-use crate::cli::{AddArgs, ImportArgs};
+use crate::cli::ImportArgs;
 use crate::commands::add;
 use crate::error::Error;
 use crate::secrets::backend::{Unit, extract};
@@ -125,24 +125,16 @@ fn find(text: &str, section: &str, path: &Path) -> Result<Found, Error> {
 pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
     let home = crate::passwd::home_dir();
     let path = credentials_path(home.as_deref());
-    let section = args.from.clone().unwrap_or_else(|| args.profile.clone());
+    let section = args
+        .from
+        .clone()
+        .unwrap_or_else(|| args.keys.profile.clone());
     let text = crate::safe_file::read_text(&path, 1024 * 1024, crate::safe_file::Check::Owner)
         .map_err(|e| Error::io("credentials file", e))?;
     let found = find(&text, &section, &path)?;
     let id = found.access_key_id.clone();
     let secret = found.secret.clone();
-    let stored = add::store(
-        AddArgs {
-            config: args.config.clone(),
-            profile: args.profile.clone(),
-            backend: args.backend.clone(),
-            serial_number: args.serial_number.clone(),
-            role_arn: args.role_arn.clone(),
-            force: args.force,
-            timeout: args.timeout,
-        },
-        move || Ok((id, secret)),
-    )?;
+    let stored = add::store(args.keys.clone(), move || Ok((id, secret)))?;
     read_back(&stored, &found)?;
     if args.keep {
         crate::say!(
@@ -159,7 +151,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
     }
     crate::say!(
         "aws-auth: try it: eval \"$(aws-auth --profile {})\"",
-        args.profile
+        args.keys.profile
     );
     Ok(Zeroizing::new(String::new()))
 }

@@ -41,7 +41,7 @@ pub fn run(args: LoginArgs) -> Result<Zeroizing<String>, Error> {
         &place.endpoint,
         &issued.credentials,
         tls,
-        std::time::Duration::from_secs(args.flow.timeout),
+        std::time::Duration::from_secs(args.flow.limit.timeout),
     )
     .map_err(Error::Signin)?;
     let destination = match (&args.destination, &region) {

@@ -14,7 +14,7 @@ pub fn run(args: &ProfilesArgs) -> Result<Zeroizing<String>, Error> {
         return Ok(Zeroizing::new(config::EXAMPLE.to_owned()));
     }
     // No profiles.toml is fine when ~/.aws/config has profiles.
-    let files = Files::all(args.config.as_deref())?;
+    let files = Files::all(args.file.config.as_deref())?;
     let names = files.names();
     if names.is_empty() {
         let path = files.profiles.path.clone();

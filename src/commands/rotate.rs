@@ -390,7 +390,7 @@ fn writable_reference(
 }
 
 pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
-    validate::timeout(args.timeout)?;
+    validate::timeout(args.limit.timeout)?;
     if !(1..=MAX_VERIFY_WAIT).contains(&args.verify_timeout) {
         return Err(Error::Usage(format!(
             "--verify-timeout {} is out of range: 1 to {MAX_VERIFY_WAIT} seconds",
@@ -398,8 +398,8 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
         )));
     }
     let name = args.profile.as_str();
-    let limit = Duration::from_secs(args.timeout);
-    let files = Files::for_profile(args.config.as_deref(), name)?;
+    let limit = Duration::from_secs(args.limit.timeout);
+    let files = Files::for_profile(args.file.config.as_deref(), name)?;
     let found = files.profile(name)?;
     let specs = &files.specs;
     // Where the keys go is settled before anything is read or any call made.
@@ -432,7 +432,7 @@ pub fn run(args: RotateArgs) -> Result<Zeroizing<String>, Error> {
     }
     let flags = FlowArgs {
         region: args.region.clone(),
-        timeout: args.timeout,
+        limit: args.limit,
         min_ttl: 900,
         no_cache: true,
         ..FlowArgs::default()

@@ -40,10 +40,7 @@ fn run_chain(
     sts: &Recording,
     cache: Option<&Cache>,
 ) -> Result<Issued, Error> {
-    check_flags(&FlowArgs {
-        timeout: 30,
-        ..flow.clone()
-    })?;
+    check_flags(flow)?;
     let run = Resolved::from_flags(flow, via, source.clone(), code)?;
     let keep = cache.map(|cache| Keep {
         cache,
@@ -503,7 +500,6 @@ fn a_refused_given_code_is_not_retried() {
 #[test]
 fn min_ttl_above_the_longest_role_session_is_a_usage_error() {
     let flags = |min_ttl| FlowArgs {
-        timeout: 30,
         min_ttl,
         ..Default::default()
     };
@@ -548,7 +544,7 @@ fn the_cache_key_names_what_is_asked_for_not_how() {
     let base = key(&role_flow(None), &source(), Some("http://e"));
     let same = FlowArgs {
         token_code: Some(SecretString::from("654321")),
-        timeout: 99,
+        limit: crate::cli::Timeout { timeout: 99 },
         min_ttl: 1,
         ..role_flow(None)
     };

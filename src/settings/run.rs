@@ -70,7 +70,7 @@ impl RunSettings {
         check_flags(flags)?;
         match &target.profile {
             Some(name) => {
-                let files = Files::for_profile(target.config.as_deref(), name)?;
+                let files = Files::for_profile(target.file.config.as_deref(), name)?;
                 RunSettings::for_profile(&files, name, flags)
             }
             None => {
@@ -143,7 +143,7 @@ impl RunSettings {
         let lock_name = identity::lock_name(&source);
         Ok(RunSettings {
             flags: flags.clone(),
-            timeout: Duration::from_secs(flags.timeout),
+            timeout: Duration::from_secs(flags.limit.timeout),
             min_ttl: flags.min_ttl,
             cache: !flags.no_cache,
             sts_url,
@@ -175,7 +175,7 @@ impl RunSettings {
 /// Every flag on its own, before anything is read: ranges and formats, each with its
 /// own message.
 pub fn check_flags(flags: &FlowArgs) -> Result<(), Error> {
-    validate::timeout(flags.timeout)?;
+    validate::timeout(flags.limit.timeout)?;
     if flags.min_ttl > MAX_MIN_TTL {
         return Err(Error::Usage(format!(
             "--min-ttl {} is out of range: at most {MAX_MIN_TTL} s (no session lasts longer)",
