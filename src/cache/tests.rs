@@ -1,0 +1,148 @@
+//! Unit tests of `cache`.
+
+use super::*;
+use aws_smithy_types::DateTime;
+use secrecy::{ExposeSecret, SecretString};
+
+fn creds(id: &str, expires_in: i64) -> SessionCredentials {
+    SessionCredentials {
+        access_key_id: id.into(),
+        secret_access_key: SecretString::from("secret"),
+        session_token: SecretString::from("token"),
+        expiration: DateTime::from_secs(now_secs() + expires_in),
+    }
+}
+
+fn memory() -> Cache {
+    Cache::with_lock_dir(Box::<store::Memory>::default(), std::env::temp_dir())
+}
+
+fn key(n: &str) -> String {
+    let mut k = KeyBuilder::new("test");
+    k.field("n", Some(n));
+    k.finish()
+}
+
+#[test]
+fn keys_separate_fields_and_none_from_empty() {
+    let k = |pairs: &[(&str, Option<&str>)]| {
+        let mut b = KeyBuilder::new("t");
+        for (n, v) in pairs {
+            b.field(n, *v);
+        }
+        b.finish()
+    };
+    assert_eq!(k(&[("a", Some("b"))]), k(&[("a", Some("b"))]));
+    assert_ne!(k(&[("a", Some("bc"))]), k(&[("ab", Some("c"))]));
+    assert_ne!(k(&[("a", None)]), k(&[("a", Some(""))]));
+    assert_ne!(
+        k(&[("a", Some("1")), ("b", None)]),
+        k(&[("a", None), ("b", Some("1"))])
+    );
+    assert_eq!(k(&[]).len(), 64);
+    let mut s = KeyBuilder::new("t");
+    s.secret("s", Some("hunter2"));
+    assert_ne!(s.finish(), k(&[("s", Some("hunter2"))]));
+}
+
+#[test]
+fn serves_an_entry_only_while_min_ttl_remains() {
+    let cache = memory();
+    let k = key("1");
+    cache.put(
+        &k,
+        Kind::Credentials,
+        "work",
+        Some("eu-west-1"),
+        None,
+        &creds("ASIA1", 1000),
+    );
+    let hit = cache.get(&k, Kind::Credentials, 900).unwrap();
+    assert_eq!(hit.credentials.access_key_id, "ASIA1");
+    assert_eq!(hit.credentials.secret_access_key.expose_secret(), "secret");
+    assert_eq!(hit.region.as_deref(), Some("eu-west-1"));
+    assert!(cache.get(&k, Kind::Credentials, 1100).is_none());
+    // Kept: a later run with a smaller margin may still use it.
+    assert!(cache.get(&k, Kind::Credentials, 0).is_some());
+    assert!(cache.get(&k, Kind::MfaSession, 0).is_none());
+}
+
+#[test]
+fn a_foreign_corrupt_or_impossible_entry_is_removed_not_used() {
+    let cache = memory();
+    let (a, b) = (key("a"), key("b"));
+    cache.put(
+        &a,
+        Kind::Credentials,
+        "p",
+        None,
+        None,
+        &creds("ASIAA", 1000),
+    );
+    // Entry a's record filed under b (a swapped item): not b's.
+    let record = cache.store().get(&a).unwrap().unwrap();
+    let label = Label {
+        key: &b,
+        profile: "p",
+        kind: "credentials",
+        expires: 0,
+    };
+    cache.store().put(&label, &record).unwrap();
+    assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+    assert!(cache.store().get(&b).unwrap().is_none(), "removed");
+    cache.store().put(&label, b"garbage").unwrap();
+    assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+    assert!(cache.store().get(&b).unwrap().is_none(), "removed");
+    cache.put(
+        &b,
+        Kind::Credentials,
+        "p",
+        None,
+        None,
+        &creds("ASIAB", 140_000),
+    );
+    // Longer than any STS session (36 h) can last: not ours.
+    assert!(cache.get(&b, Kind::Credentials, 0).is_none());
+    assert!(cache.get(&a, Kind::Credentials, 0).is_some());
+    // A 36-hour session just issued is.
+    let c = key("c");
+    cache.put(
+        &c,
+        Kind::MfaSession,
+        "p",
+        None,
+        None,
+        &creds("ASIAC", 129_600),
+    );
+    assert!(cache.get(&c, Kind::MfaSession, 0).is_some());
+}
+
+#[test]
+fn clear_by_profile() {
+    let cache = memory();
+    let put = |n: &str, kind, profile, session: Option<&str>, id| {
+        cache.put(&key(n), kind, profile, None, session, &creds(id, 1000));
+    };
+    put("1", Kind::Credentials, "work", None, "A");
+    put("2", Kind::MfaSession, "work", None, "B");
+    put("3", Kind::Credentials, "home", None, "C");
+    // "other" derived its role from the MFA session "home" made.
+    put("4", Kind::MfaSession, "home", None, "D");
+    put("5", Kind::Credentials, "other", Some(&key("4")), "E");
+    let left = |cache: &Cache| {
+        let mut ids: Vec<_> = cache
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.credentials.access_key_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(cache.clear(Some("work")).unwrap(), 2);
+    assert_eq!(left(&cache), ["C", "D", "E"]);
+    assert_eq!(cache.clear(Some("other")).unwrap(), 2);
+    assert_eq!(left(&cache), ["C"]);
+    assert_eq!(cache.clear(None).unwrap(), 1);
+    assert!(cache.entries().unwrap().is_empty());
+}

@@ -1,0 +1,108 @@
+//! Unit tests of `secrets::backend::spec`.
+
+use super::*;
+
+#[test]
+fn built_in_backends_parse() {
+    let specs = Specs::load(None).unwrap();
+    for name in ["pass", "gopass", "lpass", "op"] {
+        assert!(specs.get(name).is_some(), "{name}");
+    }
+    assert_eq!(specs.schemes(), ["gopass", "lpass", "pass", "ykman"]);
+}
+
+/// The built-in pass may be read by decrypting its entry file; no other backend is.
+#[test]
+fn only_the_built_in_pass_decrypts_directly() {
+    let specs = Specs::load(None).unwrap();
+    assert_eq!(specs.get("pass").unwrap().decrypt, Some(Decrypt::PassGpg));
+    assert!(!specs.get("pass").unwrap().defaults.contains_key("decrypt"));
+    for name in ["gopass", "lpass", "op"] {
+        assert_eq!(specs.get(name).unwrap().decrypt, None, "{name}");
+    }
+}
+
+#[test]
+fn placeholders_become_single_arguments() {
+    let specs = Specs::load(None).unwrap();
+    let lpass = specs.get("lpass").unwrap();
+    assert_eq!(
+        lpass
+            .read_args("aws work; rm -rf ~", Some("Secret Access Key"))
+            .unwrap(),
+        [
+            "show",
+            "--color=never",
+            "--field=Secret Access Key",
+            "aws work; rm -rf ~"
+        ]
+    );
+    assert_eq!(
+        lpass.read_args("x", None).unwrap(),
+        ["show", "--color=never", "--password", "x"]
+    );
+    let pass = specs.get("pass").unwrap();
+    assert_eq!(
+        pass.read_args("aws/work", Some("ignored: lines mode"))
+            .unwrap(),
+        ["show", "aws/work"]
+    );
+}
+
+#[test]
+fn entry_file_expands_variables_defaults_and_home() {
+    let specs = Specs::load(None).unwrap();
+    let pass = specs.get("pass").unwrap();
+    let path = pass
+        .entry_path("aws/work", Some(Path::new("/home/alice")))
+        .unwrap();
+    match std::env::var("PASSWORD_STORE_DIR") {
+        Ok(dir) if !dir.is_empty() => assert_eq!(path, Path::new(&dir).join("aws/work.gpg")),
+        _ => assert_eq!(path, Path::new("/home/alice/.password-store/aws/work.gpg")),
+    }
+}
+
+#[test]
+fn user_backend_files_add_schemes_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bw.toml"),
+        "description = \"Bitwarden\"\nprogram = \"bw\"\nread = [\"get\", \"password\", \"{entry}\"]\n\
+         fields = \"command\"\nread_field = [\"get\", \"{field}\", \"{entry}\"]\n",
+    )
+    .unwrap();
+    let specs = Specs::load(Some(dir.path())).unwrap();
+    assert!(specs.schemes().contains(&"bw".to_owned()));
+    assert_eq!(
+        specs
+            .get("bw")
+            .unwrap()
+            .read_args("github", Some("totp"))
+            .unwrap(),
+        ["get", "totp", "github"]
+    );
+
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "program = \"x\"\nread = [\"show\"]\ndescription = \"d\"\n",
+    )
+    .unwrap();
+    let err = Specs::load(Some(dir.path())).unwrap_err();
+    assert!(
+        err.to_string().contains("broken.toml") && err.to_string().contains("{entry}"),
+        "{err}"
+    );
+
+    // Regression (review item 9): a malformed backend file's error printed its line.
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "description = \"d\"\nprogram = \"x\"\nread = [\"{entry}\"]\ntoken = wJalrXUtnFEMI\n",
+    )
+    .unwrap();
+    let err = Specs::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(!err.contains("wJalrXUtnFEMI"), "{err}");
+    assert!(
+        err.contains("broken.toml") && err.contains("line 4"),
+        "{err}"
+    );
+}
