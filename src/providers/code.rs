@@ -93,7 +93,7 @@ impl DeferredCode {
                 Value::Ref(r) => r.to_string(),
                 Value::Literal(_) => "the profile".to_owned(),
             };
-            let problem = super::resolve::seed_not_code(code.expose_secret(), Some(&source))
+            let problem = super::values::seed_not_code(code.expose_secret(), Some(&source))
                 .unwrap_or_else(|| format!("the value of {source} is not a 6-digit MFA code"));
             return Err(ProfileError::Field {
                 profile: self.profile.clone(),

@@ -16,6 +16,7 @@ pub mod resolve;
 pub mod session;
 pub mod session_token;
 pub mod stack;
+mod values;
 
 #[cfg(test)]
 mod tests;
