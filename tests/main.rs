@@ -21,6 +21,7 @@ mod memory;
 mod pass_gpg;
 mod profiles;
 mod quoting;
+mod readme;
 mod rotate;
 mod serve;
 mod sessions;
