@@ -67,6 +67,23 @@ fn serves_an_entry_only_while_min_ttl_remains() {
     assert!(cache.get(&k, Kind::MfaSession, 0).is_none());
 }
 
+/// Regression: the cache served an entry with exactly `--min-ttl` left (`>=`) while serve's
+/// refresh counted it as due (`<=`), so each refresh got the same credentials back and
+/// warned. One rule now: an entry is served only while it has more than `min_ttl` left.
+#[test]
+fn an_entry_with_exactly_min_ttl_left_is_not_served() {
+    let cache = memory();
+    let k = key("boundary");
+    // A few seconds of slack either way: the clock moves between put and get.
+    cache.put(&k, Kind::Credentials, "w", None, None, &creds("ASIA1", 905));
+    assert!(cache.get(&k, Kind::Credentials, 910).is_none());
+    assert!(cache.get(&k, Kind::Credentials, 895).is_some());
+    let now = now_secs();
+    let exact = creds("ASIA2", 900);
+    assert!(!exact.lasts(900 + (now_secs() - now), now_secs()));
+    assert!(exact.lasts(899 - (now_secs() - now), now_secs()));
+}
+
 #[test]
 fn a_foreign_corrupt_or_impossible_entry_is_removed_not_used() {
     let cache = memory();

@@ -5,12 +5,12 @@
 
 use crate::cli::ConfigureArgs;
 use crate::error::Error;
-use crate::passwd;
 use crate::secrets::backend::spec::{Fields, Specs};
 use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
 use crate::secrets::totp::Totp;
-use crate::settings::config::{self, ConfigError, Profiles, RawProfile};
+use crate::settings::config::{self, ConfigError, RawProfile};
 use crate::settings::edit::Edit;
+use crate::settings::files::Files;
 use crate::settings::reference::{self, Reference, Value};
 use crate::settings::validate;
 use secrecy::{ExposeSecret, SecretString};
@@ -51,15 +51,13 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
         ));
     }
     let limit = Duration::from_secs(args.limit.timeout);
-    let home = passwd::home_dir();
-    let path = config::path(args.file.config.as_deref(), home.as_deref());
-    let profiles = Profiles::load(&path)?;
-    let raw = match profiles.profiles.get(name) {
+    let files = Files::for_profile(args.file.config.as_deref(), name)?;
+    let path = files.profiles.path.clone();
+    let raw = match files.profiles.profiles.get(name) {
         Some(raw) => raw.clone(),
-        None => return Err(not_in_profiles_toml(name, &profiles, home.as_deref())),
+        None => return Err(not_in_profiles_toml(name, &files)),
     };
-    let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
-        .map_err(crate::settings::profile::ProfileError::from)?;
+    let (specs, home) = (&files.specs, files.home.clone());
 
     let mut edit = Edit::open(&path)?;
     let mut changed = Vec::new();
@@ -74,7 +72,7 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
         }
     }
     let seed = if args.totp {
-        let place = seed_place(name, &raw, &specs)?;
+        let place = seed_place(name, &raw, specs)?;
         if matches!(place.unit, Unit::Keyring { .. })
             && let Some(why) = keyring::durable_unavailable(limit)
         {
@@ -97,7 +95,7 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
     let staged = edit.stage_with(name)?;
     if let Some(place) = seed {
         let uri = read_seed(name)?;
-        store_seed(&place, &uri, &specs, home.as_deref(), limit)?;
+        store_seed(&place, &uri, specs, home.as_deref(), limit)?;
         crate::say!(
             "aws-auth: stored the TOTP seed in {}{}",
             place.unit,
@@ -129,21 +127,18 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
 }
 
 /// A profile that is not in profiles.toml: in the AWS config file (edit that), or unknown.
-fn not_in_profiles_toml(name: &str, profiles: &Profiles, home: Option<&std::path::Path>) -> Error {
-    let aws = crate::settings::aws_config::path(home);
-    if let Ok(Some(file)) = crate::settings::aws_config::AwsProfiles::load(&aws)
-        && file.profiles.contains_key(name)
-    {
+fn not_in_profiles_toml(name: &str, files: &Files) -> Error {
+    if let Some(aws) = files.aws.as_ref().filter(|a| a.profiles.contains_key(name)) {
         return Error::Usage(format!(
             "profile \"{name}\" is in {}, not in profiles.toml: change it there (aws configure set role_arn ARN \
              --profile {name}), or configure the profile its keys come from",
-            aws.display()
+            aws.path.display()
         ));
     }
     ConfigError::UnknownProfile {
         name: name.to_owned(),
-        path: profiles.path.clone(),
-        known: profiles.profiles.keys().cloned().collect(),
+        path: files.profiles.path.clone(),
+        known: files.profiles.profiles.keys().cloned().collect(),
     }
     .into()
 }

@@ -5,8 +5,8 @@
 //! keeps the file's mode and every other byte. Any failure before that leaves the file as it
 //! was; `--keep` never edits it. A section with a session token is refused.
 
+use super::new_profile::{self, Stored};
 use crate::cli::ImportArgs;
-use crate::commands::add;
 use crate::error::Error;
 use crate::secrets::backend::{Unit, extract};
 use crate::settings::reference::Reference;
@@ -134,7 +134,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
     let found = find(&text, &section, &path)?;
     let id = found.access_key_id.clone();
     let secret = found.secret.clone();
-    let stored = add::store(args.keys.clone(), move || Ok((id, secret)))?;
+    let stored = new_profile::store(args.keys.clone(), move || Ok((id, secret)))?;
     read_back(&stored, &found)?;
     if args.keep {
         crate::say!(
@@ -157,7 +157,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
 }
 
 /// Reads the keys back through the backend, and compares them with what was imported.
-fn read_back(stored: &add::Stored, found: &Found) -> Result<(), Error> {
+fn read_back(stored: &Stored, found: &Found) -> Result<(), Error> {
     let fail = |what: &str| {
         Error::Stopped(format!(
             "the keys were stored, but reading them back gave {what}; the credentials file is left as it was"

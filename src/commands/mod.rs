@@ -13,5 +13,6 @@ pub mod doctor;
 pub mod import;
 pub mod login;
 pub mod man;
+pub mod new_profile;
 pub mod profiles;
 pub mod rotate;

@@ -192,6 +192,27 @@ mod tests {
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
     }
 
+    /// Regression: credentials with exactly `--min-ttl` left were refreshed, but the cache
+    /// still served them, so the refresh got them back and warned "valid for only 900 s,
+    /// less than --min-ttl (900 s)". Both follow one rule: due once they no longer last.
+    #[test]
+    fn credentials_at_the_boundary_are_due_and_fresh_ones_end_the_cycle() {
+        let provider = Arc::new(Scripted {
+            lifetimes: vec![Some(3600)],
+            calls: AtomicUsize::new(0),
+            min_ttl: 900,
+        });
+        let held = Arc::new(Held::new(credentials("ASIAOLD", 900)));
+        let _refresher = start_for(&provider, &held);
+        assert!(wait_for(&held, "ASIA0", Duration::from_secs(5)));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            provider.calls.load(Ordering::SeqCst),
+            1,
+            "one call, no warning loop"
+        );
+    }
+
     #[test]
     fn credentials_outside_the_window_are_left_alone() {
         let provider = Arc::new(Scripted {
