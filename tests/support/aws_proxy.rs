@@ -2,15 +2,14 @@
 //! unless a fault matches its `Action` (and, optionally, the key that signed it), in which
 //! case the proxy answers with that fault's error instead, as AWS would (an `ErrorResponse`
 //! document). Used to fail a multi-step command (rotate) between any two of its steps, with
-//! every other step done by the real moto.
+//! every other step done by the real moto. Served by [`super::http`].
 
-use super::hostile_sts::{accept_until_stopped, error_body, read_request, reason};
+use super::hostile_sts::{Request, error_body};
+use super::http::{self, Answer, Response, Server};
 use super::sts_form::signing_key_id;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// An error answered instead of forwarding.
 #[derive(Clone, Debug)]
@@ -42,31 +41,29 @@ struct Shared {
     faults: Mutex<Vec<Fault>>,
     /// (Action, signing key id) of every request, in order.
     seen: Mutex<Vec<(String, Option<String>)>>,
-    stop: AtomicBool,
 }
 
+/// Stops serving when dropped.
 pub struct AwsProxy {
-    port: u16,
+    server: Server,
     shared: Arc<Shared>,
 }
 
 impl AwsProxy {
     /// A proxy to the moto server on `upstream`.
     pub fn start(upstream: u16, faults: Vec<Fault>) -> AwsProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding the proxy");
-        let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
             upstream,
             faults: Mutex::new(faults),
             seen: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
         });
-        accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
-        AwsProxy { port, shared }
+        let handler = Arc::clone(&shared);
+        let server = Server::start(move |request| serve(request, &handler));
+        AwsProxy { server, shared }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// (Action, signing key id) of every request so far, in order.
@@ -81,20 +78,11 @@ impl AwsProxy {
     }
 }
 
-impl Drop for AwsProxy {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn serve(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&stream) else {
-        return;
-    };
-    let action = request.action().unwrap_or_default().to_owned();
-    let key = signing_key_id(&request);
+fn serve(request: http::Request, shared: &Shared) -> Answer {
+    // Read as STS's form; forwarded as it came.
+    let form = Request::from(request.clone());
+    let action = form.action().unwrap_or_default().to_owned();
+    let key = signing_key_id(&form);
     shared
         .seen
         .lock()
@@ -122,31 +110,28 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             fault.code,
             &format!("injected by the test proxy for {action}"),
         );
-        let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            fault.status,
-            reason(fault.status),
-            body.len()
-        );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body.as_bytes());
-        return;
+        return Response::new(fault.status, "text/xml", body).into();
     }
-    let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", shared.upstream)) else {
-        return;
-    };
-    let mut forwarded = format!("{} {} HTTP/1.1\r\n", request.method, request.target);
+    forward(shared.upstream, &request).map_or(Answer::Close, Answer::Verbatim)
+}
+
+/// Moto's whole answer to `request`, sent as it came but with `connection: close`, so the
+/// answer ends where moto closes; None (the client's connection closed unanswered) when moto
+/// cannot be reached.
+fn forward(upstream: u16, request: &http::Request) -> Option<Vec<u8>> {
+    let mut upstream = TcpStream::connect(("127.0.0.1", upstream)).ok()?;
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.target);
     for (name, value) in &request.headers {
         if name != "connection" {
-            forwarded.push_str(&format!("{name}: {value}\r\n"));
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
     }
-    forwarded.push_str("connection: close\r\n\r\n");
-    forwarded.push_str(&request.body);
-    if upstream.write_all(forwarded.as_bytes()).is_err() {
-        return;
-    }
+    head.push_str("connection: close\r\n\r\n");
+    let mut forwarded = head.into_bytes();
+    forwarded.extend_from_slice(&request.body);
+    upstream.write_all(&forwarded).ok()?;
     let mut answer = Vec::new();
+    // What came before an error is still sent on, as a cut answer.
     let _ = upstream.read_to_end(&mut answer);
-    let _ = stream.write_all(&answer);
+    Some(answer)
 }

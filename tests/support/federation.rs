@@ -2,14 +2,11 @@
 //! `GET /federation?Action=getSigninToken&Session=<URL-encoded JSON>` answers
 //! `{"SigninToken":"..."}` for credentials with a session token, and HTTP 400 otherwise.
 //! Every Session it got is recorded, decoded, so a test can check which credentials came.
+//! Served by [`super::http`].
 
-use super::hostile_sts::{accept_until_stopped, read_request};
+use super::http::{Answer, Request, Response, Server};
 use super::sts_form::percent_decode;
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// The token every sign-in gets: distinctive, so a leak is easy to spot, and as long as
 /// AWS's are (over a kilobyte).
@@ -32,31 +29,29 @@ pub const SIGNIN_TOKEN: &str = concat!(
 struct Shared {
     sessions: Mutex<Vec<String>>,
     refuse: bool,
-    stop: AtomicBool,
 }
 
+/// Stops serving when dropped.
 pub struct Federation {
-    port: u16,
+    server: Server,
     shared: Arc<Shared>,
 }
 
 impl Federation {
     /// `refuse`: every request gets HTTP 400, as AWS answers credentials it does not take.
     pub fn start(refuse: bool) -> Federation {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding the federation server");
-        let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
             sessions: Mutex::new(Vec::new()),
             refuse,
-            stop: AtomicBool::new(false),
         });
-        accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
-        Federation { port, shared }
+        let handler = Arc::clone(&shared);
+        let server = Server::start(move |request| serve(request, &handler));
+        Federation { server, shared }
     }
 
     /// What AWS_AUTH_SIGNIN_URL is set to.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/federation", self.port)
+        format!("{}/federation", self.server.url())
     }
 
     /// The decoded `Session` JSON of every getSigninToken request.
@@ -65,18 +60,7 @@ impl Federation {
     }
 }
 
-impl Drop for Federation {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn serve(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&stream) else {
-        return;
-    };
+fn serve(request: Request, shared: &Shared) -> Answer {
     let query = request.target.split_once('?').map(|(_, q)| q).unwrap_or("");
     let param = |name: &str| {
         query
@@ -96,16 +80,9 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         shared.sessions.lock().unwrap().push(session);
     }
     let (status, body) = if ok {
-        ("200 OK", format!("{{\"SigninToken\":\"{SIGNIN_TOKEN}\"}}"))
+        (200, format!("{{\"SigninToken\":\"{SIGNIN_TOKEN}\"}}"))
     } else {
-        (
-            "400 Bad Request",
-            "<html><body>Bad Request</body></html>".to_owned(),
-        )
+        (400, "<html><body>Bad Request</body></html>".to_owned())
     };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    Response::new(status, "application/json", body).into()
 }

@@ -1,7 +1,6 @@
-//! A hostile STS on loopback: std TcpListener, one thread per connection, just enough HTTP/1.1
-//! (request head + Content-Length body in, one response out, `Connection: close`). It follows
-//! a script of replies, the n-th request getting the n-th reply and the last one repeating,
-//! and it records every request so a test can count attempts and see what was sent.
+//! A hostile STS on loopback, served by [`super::http`] (one request per connection). It
+//! follows a script of replies, the n-th request getting the n-th reply and the last one
+//! repeating, and it records every request so a test can count attempts and see what was sent.
 //!
 //! It checks SigV4 signatures (tests/support/sigv4.rs) of requests signed with a key it knows
 //! the secret of: by default the source key ([`SOURCE_ACCESS_KEY_ID`] with
@@ -9,14 +8,12 @@
 //! that does not verify gets AWS's answer (403 SignatureDoesNotMatch) instead of the script's;
 //! one signed with any other key is answered from the script, its check `NotChecked`.
 
+use super::http::{self, Answer, Response, Server};
 use super::sigv4::{self, SignatureCheck};
 use super::{SOURCE_ACCESS_KEY_ID, SOURCE_SECRET_ACCESS_KEY};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+
+const REQUEST_ID: &str = "11111111-2222-3333-4444-555555555555";
 
 /// Credentials the fake STS hands out, as raw (unescaped) strings.
 #[derive(Clone, Debug)]
@@ -104,6 +101,19 @@ pub struct Request {
     pub signature: SignatureCheck,
 }
 
+impl From<http::Request> for Request {
+    /// The body as text (STS forms are ASCII), the signature not yet checked.
+    fn from(request: http::Request) -> Request {
+        Request {
+            method: request.method,
+            target: request.target,
+            headers: request.headers,
+            body: String::from_utf8_lossy(&request.body).into_owned(),
+            signature: SignatureCheck::NotChecked,
+        }
+    }
+}
+
 impl Request {
     /// The `Action` form field.
     pub fn action(&self) -> Option<&str> {
@@ -163,13 +173,11 @@ struct Shared {
     script: Vec<Reply>,
     verify: Verify,
     requests: Mutex<Vec<Request>>,
-    /// Connections kept open by `Reply::Hang`.
-    held: Mutex<Vec<TcpStream>>,
-    stop: AtomicBool,
 }
 
+/// Stops serving when dropped (a connection that `Reply::Hang` holds is closed then).
 pub struct HostileSts {
-    port: u16,
+    server: Server,
     shared: Arc<Shared>,
 }
 
@@ -184,17 +192,14 @@ impl HostileSts {
     /// As [`HostileSts::start`], checking the signatures `verify` says.
     pub fn start_verifying(script: Vec<Reply>, verify: Verify) -> HostileSts {
         assert!(!script.is_empty(), "a hostile STS needs at least one reply");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
-        let port = listener.local_addr().expect("local address").port();
         let shared = Arc::new(Shared {
             script,
             verify,
             requests: Mutex::new(Vec::new()),
-            held: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
         });
-        accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
-        HostileSts { port, shared }
+        let handler = Arc::clone(&shared);
+        let server = Server::start(move |request| serve(request, &handler));
+        HostileSts { server, shared }
     }
 
     /// Always the same reply.
@@ -203,7 +208,7 @@ impl HostileSts {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -215,40 +220,8 @@ impl HostileSts {
     }
 }
 
-impl Drop for HostileSts {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        self.shared.held.lock().unwrap().clear();
-    }
-}
-
-/// Serves each connection of `listener` on a thread of its own, until the `stop` flag of
-/// `shared` is set (and one more connection wakes the loop to see it).
-pub fn accept_until_stopped<S: Send + Sync + 'static>(
-    listener: TcpListener,
-    shared: Arc<S>,
-    stop: fn(&S) -> &AtomicBool,
-    serve: fn(TcpStream, &S),
-) {
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            if stop(&shared).load(Ordering::SeqCst) {
-                break;
-            }
-            let Ok(stream) = stream else { continue };
-            let shared = Arc::clone(&shared);
-            thread::spawn(move || serve(stream, &shared));
-        }
-    });
-}
-
-fn serve(stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(mut request) = read_request(&stream) else {
-        return;
-    };
+fn serve(request: http::Request, shared: &Shared) -> Answer {
+    let mut request = Request::from(request);
     let secret = super::sts_form::signing_key_id(&request)
         .and_then(|key_id| shared.verify.secret_for(&key_id).map(str::to_owned));
     request.signature = sigv4::check(&request, secret.as_deref());
@@ -270,98 +243,33 @@ fn serve(stream: TcpStream, shared: &Shared) {
         requests.push(request.clone());
         reply
     };
-    let mut date = None;
-    let (status, content_type, body) = match reply {
-        Reply::Hang => {
-            shared.held.lock().unwrap().push(stream);
-            return;
+    let response = match reply {
+        Reply::Hang => return Answer::Hang,
+        Reply::Credentials(creds) => {
+            Response::new(200, "text/xml", credentials_body(&request, &creds))
         }
-        Reply::Credentials(creds) => (200, "text/xml", credentials_body(&request, &creds)),
         Reply::Error {
             status,
             kind,
             code,
             message,
-        } => (status, "text/xml", error_body(kind, code, &message)),
+        } => Response::new(status, "text/xml", error_body(kind, code, &message)),
         Reply::Raw {
             status,
             content_type,
             body,
-        } => (status, content_type, body),
-        Reply::CallerIdentity { date: at } => {
-            date = Some(at);
-            (
-                200,
-                "text/xml",
-                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-                 <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>\
-                 <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>\
-                 </GetCallerIdentityResult></GetCallerIdentityResponse>"
-                    .to_owned(),
-            )
-        }
+        } => Response::new(status, content_type, body),
+        Reply::CallerIdentity { date } => Response::new(
+            200,
+            "text/xml",
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>\
+             <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>\
+             </GetCallerIdentityResult></GetCallerIdentityResponse>",
+        )
+        .header("Date", &date),
     };
-    let date = date.map_or(String::new(), |d| format!("Date: {d}\r\n"));
-    let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{date}\
-         x-amzn-RequestId: 11111111-2222-3333-4444-555555555555\r\nConnection: close\r\n\r\n",
-        reason(status),
-        body.len()
-    );
-    let mut stream = stream;
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
-    let _ = stream.flush();
-}
-
-/// Reads one request (head + Content-Length body) off `stream`; None if it is cut short.
-pub fn read_request(stream: &TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let header = line.trim_end_matches(['\r', '\n']);
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        signature: SignatureCheck::NotChecked,
-    })
-}
-
-/// The reason phrase for the statuses the fake servers send.
-pub fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Whatever",
-    }
+    response.header("x-amzn-RequestId", REQUEST_ID).into()
 }
 
 /// XML character data: markup characters as entities, CR as a character reference (a raw
@@ -401,7 +309,7 @@ fn credentials_body(request: &Request, creds: &FakeCredentials) -> String {
          </Credentials>\n\
          {assumed_user}\n\
          </{action}Result>\n\
-         <ResponseMetadata><RequestId>11111111-2222-3333-4444-555555555555</RequestId></ResponseMetadata>\n\
+         <ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>\n\
          </{action}Response>\n",
         xml_escape(&creds.access_key_id),
         xml_escape(&creds.secret_access_key),
@@ -415,7 +323,7 @@ pub fn error_body(kind: &str, code: &str, message: &str) -> String {
     format!(
         "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n\
          <Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error>\n\
-         <RequestId>11111111-2222-3333-4444-555555555555</RequestId>\n\
+         <RequestId>{REQUEST_ID}</RequestId>\n\
          </ErrorResponse>\n",
         xml_escape(message)
     )

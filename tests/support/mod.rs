@@ -72,6 +72,7 @@ pub mod aws_proxy;
 pub mod desktop;
 pub mod fakes;
 pub mod federation;
+pub mod http;
 pub mod pass_store;
 pub mod profile_kit;
 pub mod seccomp;

@@ -8,9 +8,11 @@
 //!
 //! Every request's SigV4 signature is checked (tests/support/sigv4.rs) with the secret of its
 //! key (a long-term key's, or that of credentials the server issued), and a request that does
-//! not verify is refused as AWS refuses it (403 SignatureDoesNotMatch). Same HTTP as [`super::hostile_sts`]: one thread per connection, `Connection: close`.
+//! not verify is refused as AWS refuses it (403 SignatureDoesNotMatch). Served by
+//! [`super::http`], as the hostile STS is: one request per connection.
 
-use super::hostile_sts::{Request, error_body, read_request, reason, xml_escape};
+use super::hostile_sts::{Request, error_body, xml_escape};
+use super::http::{self, Answer, Port, Response, Server};
 use super::sigv4::{self, SignatureCheck};
 use super::sts_form::{percent_decode, signing_key_id};
 use super::{ACCOUNT, SERIAL_NUMBER, SOURCE_ACCESS_KEY_ID, SOURCE_SECRET_ACCESS_KEY};
@@ -18,11 +20,9 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// AWS's own text for a refused one-time code (trailing space included).
 pub const INVALID_MFA_MESSAGE: &str =
@@ -176,11 +176,11 @@ struct Shared {
     /// `/sts-PID-N-NANOS`: the endpoint is unique to this server, not only to its port.
     path: String,
     state: Mutex<State>,
-    stop: AtomicBool,
 }
 
+/// Stops serving when dropped.
 pub struct StrictSts {
-    port: u16,
+    server: Server,
     shared: Arc<Shared>,
 }
 
@@ -207,8 +207,8 @@ impl StrictSts {
     }
 
     fn start_with(config: Builder) -> StrictSts {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
-        let port = listener.local_addr().expect("local address").port();
+        // Bound first: the port salts the credentials' random source.
+        let port = Port::bind();
         let path = format!("/{}", super::unique("sts"));
         let shared = Arc::new(Shared {
             config,
@@ -218,12 +218,12 @@ impl StrictSts {
                 issued: HashMap::new(),
                 issue_order: Vec::new(),
                 used_codes: HashSet::new(),
-                random: Random::new(port),
+                random: Random::new(port.number()),
             }),
-            stop: AtomicBool::new(false),
         });
-        super::hostile_sts::accept_until_stopped(listener, Arc::clone(&shared), |s| &s.stop, serve);
-        StrictSts { port, shared }
+        let handler = Arc::clone(&shared);
+        let server = port.serve(move |request| serve(request, &handler));
+        StrictSts { server, shared }
     }
 
     /// `http://127.0.0.1:PORT/sts-PID-N-NANOS`. The path makes every cache key built on the
@@ -231,12 +231,12 @@ impl StrictSts {
     /// every test of the uid (and by other containers on the same kernel), and a port is
     /// soon reused, so an endpoint of only a port could meet another server's cached session.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, self.shared.path)
+        format!("{}{}", self.server.url(), self.shared.path)
     }
 
     /// `127.0.0.1:PORT`, to connect to.
     pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.server.port())
     }
 
     /// The path every request must go to.
@@ -297,14 +297,6 @@ impl StrictSts {
     }
 }
 
-impl Drop for StrictSts {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
 /// An error answer: status, AWS fault type, code, message.
 struct Refusal(u16, &'static str, &'static str, String);
 
@@ -318,11 +310,8 @@ impl Refusal {
     }
 }
 
-fn serve(stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&stream) else {
-        return;
-    };
+fn serve(request: http::Request, shared: &Shared) -> Answer {
+    let request = Request::from(request);
     let mut params = BTreeMap::new();
     let query = request.target.split_once('?').map_or("", |(_, q)| q);
     for pair in query.split('&').chain(request.body.split('&')) {
@@ -369,16 +358,9 @@ fn serve(stream: TcpStream, shared: &Shared) {
         state.calls.push(call);
         (status, body)
     };
-    let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\
-         x-amzn-RequestId: {REQUEST_ID}\r\nConnection: close\r\n\r\n",
-        reason(status),
-        body.len()
-    );
-    let mut stream = stream;
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
-    let _ = stream.flush();
+    Response::new(status, "text/xml", body)
+        .header("x-amzn-RequestId", REQUEST_ID)
+        .into()
 }
 
 /// Who signed: a long-term key or credentials this server issued.
