@@ -8,10 +8,29 @@ use crate::support::sts_form::form_field;
 use crate::support::*;
 use std::time::Duration;
 
+/// The device and `--totp`: what most seed tests give.
+const WITH_SEED: [&str; 5] = [
+    "--profile",
+    "work",
+    "--serial-number",
+    SERIAL_NUMBER,
+    "--totp",
+];
+
 fn configure(kit: &Kit, args: &[&str], stdin: &str) -> Run {
     let mut cmd = kit.aws_auth();
     cmd.arg("configure").args(args);
     run_with_stdin(&mut cmd, stdin.as_bytes(), Duration::from_secs(60))
+}
+
+/// Runs `cmd` from cron (no terminal): it succeeds, and the one request carries the seed's
+/// code of the moment (oathtool's, just before or just after).
+fn sends_the_seed_s_code(kit: &Kit, cmd: &mut std::process::Command) {
+    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
+    let out = run(&mut without_terminal(cmd));
+    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
+    out.assert_success();
+    sent_totp_code(&kit.only_request(), &before, &after);
 }
 
 /// A pass one-entry profile: keys only, as `add` leaves it.
@@ -88,17 +107,7 @@ fn device_role_and_region_are_set_in_place_and_the_next_run_uses_them() {
 #[test]
 fn a_totp_seed_goes_into_the_entry_and_the_next_run_needs_no_prompt() {
     let kit = pass_kit();
-    let out = configure(
-        &kit,
-        &[
-            "--profile",
-            "work",
-            "--serial-number",
-            SERIAL_NUMBER,
-            "--totp",
-        ],
-        &format!("{TOTP_SEED}\n"),
-    );
+    let out = configure(&kit, &WITH_SEED, &format!("{TOTP_SEED}\n"));
     out.assert_success();
     assert!(
         out.stderr.contains("both factors"),
@@ -115,11 +124,7 @@ fn a_totp_seed_goes_into_the_entry_and_the_next_run_needs_no_prompt() {
              otpauth://totp/aws-auth:work?secret={TOTP_SEED}&issuer=aws-auth\n"
         )
     );
-    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
-    let run_out = run(&mut without_terminal(&kit.profile("work", &[])));
-    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
-    run_out.assert_success();
-    sent_totp_code(&kit.only_request(), &before, &after);
+    sends_the_seed_s_code(&kit, &mut kit.profile("work", &[]));
     // A second seed replaces the first line, not adds one.
     let other = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     configure(
@@ -170,11 +175,7 @@ fn with_separate_entries_the_seed_gets_its_own_entry() {
             .stdout_str(),
         format!("{SOURCE_SECRET_ACCESS_KEY}\n")
     );
-    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
-    let run_out = run(&mut without_terminal(&kit.profile("recipe", &[])));
-    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
-    run_out.assert_success();
-    sent_totp_code(&kit.only_request(), &before, &after);
+    sends_the_seed_s_code(&kit, &mut kit.profile("recipe", &[]));
 }
 
 #[test]
@@ -208,13 +209,7 @@ fn a_totp_seed_goes_into_the_keyring_item_of_the_keyring_layout() {
         .lookup(&kit.sandbox, "aws-auth", "kr/totp_seed")
         .expect("the seed item");
     assert!(stored.contains(TOTP_SEED), "stored {stored:?}");
-    let before = oathtool_now(&kit.sandbox, TOTP_SEED);
-    let run_out = run(&mut without_terminal(
-        secrets.env(&mut kit.profile("kr", &[])),
-    ));
-    let after = oathtool_now(&kit.sandbox, TOTP_SEED);
-    run_out.assert_success();
-    sent_totp_code(&kit.only_request(), &before, &after);
+    sends_the_seed_s_code(&kit, secrets.env(&mut kit.profile("kr", &[])));
 }
 
 #[test]
@@ -237,17 +232,7 @@ fn a_seed_that_gives_no_codes_and_a_backend_that_cannot_hold_one_are_refused_wit
         ),
         ("GEZDGNBV\n", "too short"),
     ] {
-        let out = configure(
-            &kit,
-            &[
-                "--profile",
-                "work",
-                "--serial-number",
-                SERIAL_NUMBER,
-                "--totp",
-            ],
-            seed,
-        );
+        let out = configure(&kit, &WITH_SEED, seed);
         assert_clear_error(&out, 2, &["TOTP seed", needle, "nothing was stored"]);
     }
     assert_eq!(std::fs::read_to_string(&profiles).unwrap(), before_file);

@@ -12,7 +12,11 @@ use std::time::Duration;
 const ENTRY: &str = "aws-auth/direct";
 
 fn kit() -> Kit {
-    let kit = Kit::with_pass();
+    with_entry(Kit::with_pass())
+}
+
+/// `kit`'s entry (the keys and a role, in the one-entry layout) and profile `direct`.
+fn with_entry(kit: Kit) -> Kit {
     kit.pass_insert(
         ENTRY,
         &format!(
@@ -138,16 +142,7 @@ const PASSPHRASE: &str = "correct horse 4711";
 
 /// A pass store whose key has a passphrase, the entry and profile of `kit()`.
 fn locked_kit() -> Kit {
-    let kit = Kit::with_pass_passphrase(PASSPHRASE);
-    kit.pass_insert(
-        ENTRY,
-        &format!(
-            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nrole_arn: {}\n",
-            role_arn("direct")
-        ),
-    );
-    kit.profiles("[profiles.direct]\nbackend = \"pass\"\n");
-    kit
+    with_entry(Kit::with_pass_passphrase(PASSPHRASE))
 }
 
 /// Runs `cmd` in a real terminal (tmux) without GPG_TTY, as in tmux or a desktop terminal

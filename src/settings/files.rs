@@ -26,13 +26,7 @@ impl Files {
         let home = crate::passwd::home_dir();
         let profiles = Profiles::load(&config::path(config_flag, home.as_deref()))?;
         let aws = aws_config::load_for(name, &profiles, &aws_config::path(home.as_deref()))?;
-        let specs = specs(home.as_deref())?;
-        Ok(Files {
-            home,
-            profiles,
-            aws,
-            specs,
-        })
+        Files::with(home, profiles, aws)
     }
 
     /// Every profile, for a listing or a check of all of them: no profiles.toml is no
@@ -47,7 +41,17 @@ impl Files {
                 None
             }
         };
-        let specs = specs(home.as_deref())?;
+        Files::with(home, profiles, aws)
+    }
+
+    /// The files read, with the backend definitions of `home`.
+    fn with(
+        home: Option<PathBuf>,
+        profiles: Profiles,
+        aws: Option<AwsProfiles>,
+    ) -> Result<Files, Error> {
+        let specs = Specs::load(Some(&config::config_dir(home.as_deref()).join("backends")))
+            .map_err(|e| Error::Profile(ProfileError::Backends(e)))?;
         Ok(Files {
             home,
             profiles,
@@ -76,12 +80,6 @@ impl Files {
     pub fn backends_dir(&self) -> PathBuf {
         config::config_dir(self.home.as_deref()).join("backends")
     }
-}
-
-/// The built-in backends and the user's own files.
-fn specs(home: Option<&Path>) -> Result<Specs, Error> {
-    Specs::load(Some(&config::config_dir(home).join("backends")))
-        .map_err(|e| Error::Profile(ProfileError::Backends(e)))
 }
 
 /// Every profile name of profiles.toml (`--config`, else its default place) and of the AWS
