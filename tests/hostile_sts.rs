@@ -88,7 +88,7 @@ fn shell_metacharacter_credentials(marker: &str) -> FakeCredentials {
         session_token: format!(
             "tok\"en$(touch {marker})\r\n;&|<>*?~{{a,b}}[x]'\\''\t%s%n\\x41\\u0041 (touch {marker}) $'x' !! ∑\u{2028}end"
         ),
-        expiration: "2030-01-02T03:04:05Z".into(),
+        expiration: in_an_hour(),
     }
 }
 
@@ -429,13 +429,16 @@ fn nothing_listening_is_a_clean_network_error() {
 #[test]
 fn a_nul_smuggled_into_credentials_is_refused_not_truncated() {
     let sandbox = Sandbox::new();
-    let body = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+    let body = format!(
+        "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
         <GetSessionTokenResult><Credentials>\
         <AccessKeyId>ASIANULEXAMPLE000001</AccessKeyId>\
         <SecretAccessKey>secret&#0;tail</SecretAccessKey>\
         <SessionToken>token</SessionToken>\
-        <Expiration>2030-01-02T03:04:05Z</Expiration>\
-        </Credentials></GetSessionTokenResult></GetSessionTokenResponse>";
+        <Expiration>{}</Expiration>\
+        </Credentials></GetSessionTokenResult></GetSessionTokenResponse>",
+        in_an_hour()
+    );
     let server = HostileSts::always(Reply::Raw {
         status: 200,
         content_type: "text/xml",
@@ -481,4 +484,36 @@ fn an_oversized_answer_is_refused_not_read_into_memory() {
         "the error must say the answer was too large\n{}",
         run.describe()
     );
+}
+
+/// Regression (second review, item 8): credentials whose Expiration is already past, or
+/// beyond any STS session, were printed with exit 0. Refused: exit 1, stdout empty, in
+/// every output format and under exec, which would otherwise hand them to a command.
+#[test]
+fn credentials_that_expired_already_or_outlive_any_session_are_refused() {
+    let sandbox = Sandbox::new();
+    for (expiration, said) in [
+        ("2020-01-01T00:00:00Z", "expired already"),
+        ("2099-01-01T00:00:00Z", "longer than any STS session"),
+    ] {
+        let server = HostileSts::always(Reply::Credentials(FakeCredentials {
+            expiration: expiration.into(),
+            ..FakeCredentials::plain()
+        }));
+        for format in ["sh", "json"] {
+            let out = run(against(&server, &sandbox).args(["--format", format]));
+            out.assert_failure(1);
+            assert!(out.stderr.contains(said), "{}", out.describe());
+            assert!(!out.stderr.contains("hostile/secret"), "{}", out.describe());
+        }
+        let marker = sandbox.path("ran");
+        let out = run(against(&server, &sandbox)
+            .args(["exec", "--", "touch"])
+            .arg(&marker));
+        out.assert_failure(1);
+        assert!(
+            !marker.exists(),
+            "the command ran with unusable credentials"
+        );
+    }
 }

@@ -17,7 +17,7 @@ fn server() -> HostileSts {
         access_key_id: "ASIAMEMSCANEXAMPLE01".into(),
         secret_access_key: SESSION_SECRET.into(),
         session_token: SESSION_TOKEN.into(),
-        expiration: "2030-01-02T03:04:05Z".into(),
+        expiration: in_an_hour(),
     }))
 }
 

@@ -30,7 +30,7 @@ fn json_tricky() -> FakeCredentials {
         access_key_id: "ASIASERVEEXAMPLE0001".into(),
         secret_access_key: "se\"cret\\key/+ü€ 'x'".into(),
         session_token: "tok\"en\\\t'$(touch x)' “q” 🦀 end".into(),
-        expiration: "2030-01-02T03:04:05Z".into(),
+        expiration: in_an_hour(),
     }
 }
 
@@ -410,7 +410,7 @@ fn the_endpoint_refuses_without_the_token_on_a_foreign_host_or_another_method() 
             creds.access_key_id.as_str(),
             &creds.secret_access_key,
             &creds.session_token,
-            "2030-01-02T03:04:05Z"
+            &creds.expiration
         ]
     );
     let headers = std::fs::read_to_string(sandbox.path("headers.txt")).expect("headers");

@@ -19,9 +19,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 pub use store::{Label, Store, StoreError};
 
-/// The longest any STS session lasts (GetSessionToken's 36 hours), plus slack for clock
-/// steps: an entry claiming to live longer was not written by us.
-const LONGEST_LIFE: i64 = 129_600 + 300;
+/// An entry claiming to live longer than any STS session was not written by us.
+const LONGEST_LIFE: i64 = crate::sts::LONGEST_SESSION;
 
 /// The identity of what is cached: SHA-256 over named, length-prefixed fields, in hex.
 pub struct KeyBuilder(digest::Context);

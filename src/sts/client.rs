@@ -174,7 +174,27 @@ impl Sts for SdkSts {
                 )));
             }
         };
-        Ok(take_credentials(&mut raw))
+        let credentials = take_credentials(&mut raw);
+        check_lifetime(&credentials).map_err(|detail| {
+            fail(StsError::new(
+                call,
+                &self.shown_endpoint(),
+                StsErrorKind::BadResponse {
+                    status: Some(200),
+                    detail,
+                },
+            ))
+        })?;
+        Ok(credentials)
+    }
+}
+
+/// `Err` with what is wrong when STS's credentials expired already or claim a lifetime no
+/// session has: a run never hands those on (exit 1, stdout empty).
+pub(super) fn check_lifetime(credentials: &SessionCredentials) -> Result<(), String> {
+    match super::implausible_lifetime(credentials, crate::credentials::now_secs()) {
+        None => Ok(()),
+        Some(detail) => Err(detail),
     }
 }
 

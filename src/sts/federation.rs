@@ -39,7 +39,14 @@ impl SdkSts {
         let mut raw = output
             .credentials
             .ok_or_else(|| fail(StsErrorKind::NoCredentials))?;
-        Ok(take_credentials(&mut raw))
+        let credentials = take_credentials(&mut raw);
+        super::client::check_lifetime(&credentials).map_err(|detail| {
+            fail(StsErrorKind::BadResponse {
+                status: Some(200),
+                detail,
+            })
+        })?;
+        Ok(credentials)
     }
 }
 

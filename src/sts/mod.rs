@@ -279,5 +279,24 @@ impl fmt::Display for StsError {
 
 impl std::error::Error for StsError {}
 
+/// The longest any STS session lasts (GetSessionToken's 36 hours), and a little for clock
+/// steps: an answer that claims more was not made by STS.
+pub const LONGEST_SESSION: i64 = 129_600 + 300;
+
+/// Credentials STS sent are usable: not expired already, and not claiming a lifetime no
+/// session has (a broken or hostile endpoint). `None` when they are; else what is wrong.
+pub fn implausible_lifetime(credentials: &SessionCredentials, now: i64) -> Option<String> {
+    let left = credentials.remaining_secs(now);
+    let at = crate::credentials::format_expiration(&credentials.expiration);
+    if left <= 0 {
+        return Some(format!(
+            "the credentials it sent had expired already (at {at})"
+        ));
+    }
+    (left > LONGEST_SESSION).then(|| {
+        format!("the credentials it sent claim to last until {at}, longer than any STS session (36 hours)")
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -21,8 +21,14 @@ pub struct FakeCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub session_token: String,
-    /// As sent on the wire, e.g. `2030-01-02T03:04:05Z`.
+    /// As sent on the wire, e.g. `2026-12-03T09:04:05Z`.
     pub expiration: String,
+}
+
+/// An expiration an hour from now, as STS writes it (aws-auth refuses credentials that
+/// expired already or claim to outlive any STS session).
+pub fn in_an_hour() -> String {
+    super::strict_sts::rfc3339(super::strict_sts::now() + 3600)
 }
 
 impl FakeCredentials {
@@ -31,7 +37,7 @@ impl FakeCredentials {
             access_key_id: "ASIAHOSTILEEXAMPLE01".into(),
             secret_access_key: "hostile/secret+key".into(),
             session_token: "hostile-session-token==".into(),
-            expiration: "2030-01-02T03:04:05Z".into(),
+            expiration: in_an_hour(),
         }
     }
 }

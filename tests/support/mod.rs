@@ -10,7 +10,7 @@ pub mod process;
 pub mod sandbox;
 pub mod tls;
 
-pub use hostile_sts::{FakeCredentials, HostileSts, Reply};
+pub use hostile_sts::{FakeCredentials, HostileSts, Reply, in_an_hour};
 pub use moto::moto;
 pub use process::{Run, run, run_limited, run_with_stdin};
 pub use sandbox::{Sandbox, aws_auth_bin, in_terminal, without_terminal};

@@ -39,6 +39,12 @@ pub enum RenderError {
         "--format json is for credential_process, not for variables a shell evaluates (use sh, fish or powershell)"
     )]
     NotAShell,
+    /// PowerShell's `| Invoke-Expression` takes a native command's output one line at a
+    /// time, so a line break inside a quoted value would end the quote.
+    #[error(
+        "STS returned a {variable} with a line break in it, which PowerShell would evaluate outside its quotes;          no real STS sends one: check the endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)"
+    )]
+    LineBreak { variable: &'static str },
 }
 
 /// Room for the worst case of any format (JSON's \u00XX is six bytes for one), so the buffer
@@ -83,6 +89,14 @@ fn check(vars: &Vars) -> Result<(), RenderError> {
 /// `vars` for a shell to evaluate: what to remove, then what to set.
 pub fn shell(vars: &Vars, format: Format) -> Result<Zeroizing<String>, RenderError> {
     check(vars)?;
+    if format == Format::Powershell
+        && let Some((variable, _)) = vars
+            .set
+            .iter()
+            .find(|(_, v)| v.contains(powershell::LINE_BREAKS))
+    {
+        return Err(RenderError::LineBreak { variable });
+    }
     let capacity =
         worst_case_len(&vars.set) + vars.unset.iter().map(|n| 64 + n.len()).sum::<usize>();
     let mut out = Zeroizing::new(String::with_capacity(capacity));
