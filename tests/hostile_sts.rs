@@ -442,7 +442,7 @@ fn a_nul_smuggled_into_credentials_is_refused_not_truncated() {
     let server = HostileSts::always(Reply::Raw {
         status: 200,
         content_type: "text/xml",
-        body: body.into(),
+        body,
     });
     let run = run(against(&server, &sandbox).args([
         "--serial-number",
