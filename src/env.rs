@@ -56,12 +56,14 @@ pub fn endpoint_url(service_var: &str) -> Result<Option<String>, Error> {
     }
     for name in [service_var, "AWS_ENDPOINT_URL"] {
         if let Some(url) = var(name) {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(Error::Usage(format!(
-                    "{name} must be an http:// or https:// URL, not {:?}",
+            // Plain http stays allowed (a local emulator such as LocalStack on another
+            // container), as the AWS SDKs allow it; no request carries a secret.
+            crate::endpoint_url::check(&url, false).map_err(|why| {
+                Error::Usage(format!(
+                    "{name} {:?} cannot be used: {why}",
                     crate::report::redact_url(&url)
-                )));
-            }
+                ))
+            })?;
             return Ok(Some(url));
         }
     }

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod credentials;
+pub mod endpoint_url;
 pub mod env;
 pub mod error;
 pub mod hardening;

@@ -291,6 +291,34 @@ fn a_plain_http_signin_url_off_this_machine_is_refused() {
     );
 }
 
+/// Regression (second review, item 3): `http://127.0.0.1:1@HOST/` starts like loopback but
+/// sends to HOST (the userinfo part is `127.0.0.1:1`). Here HOST is our own endpoint on
+/// 127.0.0.1 too, so that a leak would be seen as a request reaching it: none does.
+#[test]
+fn a_signin_url_with_a_userinfo_part_is_refused_before_any_request() {
+    let sandbox = Sandbox::new();
+    let fed = Federation::start(false);
+    let mut cmd = login(&sandbox, &fed, &["--print", "--role-arn", &role_arn("r")]);
+    let target = fed.url().replacen("http://", "http://127.0.0.1:1@", 1);
+    cmd.env("AWS_AUTH_SIGNIN_URL", &target);
+    let run = run(&mut cmd);
+    run.assert_failure(2);
+    assert!(run.stderr.contains("user:password@"), "{}", run.describe());
+    assert!(
+        fed.sessions().is_empty(),
+        "credentials reached the host behind the userinfo"
+    );
+    // The same parser judges STS's endpoint.
+    let mut cmd = sandbox.aws_auth_with_keys(&target);
+    let run = crate::support::run(&mut cmd);
+    run.assert_failure(2);
+    assert!(
+        run.stderr.contains("AWS_ENDPOINT_URL"),
+        "{}",
+        run.describe()
+    );
+}
+
 /// An endpoint nobody answers on: the cause is named (never the request, which holds the
 /// credentials), stdout stays empty.
 #[test]

@@ -50,19 +50,12 @@ pub fn signin_for(region: &str, override_url: Option<&str>) -> Result<Signin, St
     let endpoint = match override_url {
         None => format!("{signin}/federation"),
         Some(url) => {
-            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                .iter()
-                .any(|host| {
-                    url.strip_prefix(host)
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-                });
-            if !(url.starts_with("https://") || loopback) {
-                return Err(format!(
-                    "AWS_AUTH_SIGNIN_URL must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1]), \
-                     not {:?}",
+            crate::endpoint_url::check(url, true).map_err(|why| {
+                format!(
+                    "AWS_AUTH_SIGNIN_URL {:?} cannot be used: {why}",
                     crate::report::redact_url(url)
-                ));
-            }
+                )
+            })?;
             url.to_owned()
         }
     };
