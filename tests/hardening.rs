@@ -4,7 +4,7 @@
 //! command run by `exec` gets back the core limit aws-auth gave up.
 
 use crate::support::*;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -486,4 +486,75 @@ fn a_backend_that_asks_on_the_terminal_is_named_at_once() {
     );
     assert_eq!(std::fs::read_to_string(&stdout).unwrap_or_default(), "");
     assert_eq!(kit.sts.request_count(), 0);
+}
+
+/// Regression (second review, item 5): without XDG_RUNTIME_DIR the lock directory was
+/// /tmp/aws-auth-UID, which another local user can create first; every run then warned and
+/// ran without the lock (parallel callers each prompting), and in sticky /tmp the owner
+/// cannot remove it. The locks now live in the user's own cache directory.
+#[test]
+fn another_user_s_tmp_directory_cannot_take_the_lock_away() {
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let squatted = std::env::temp_dir().join(format!("aws-auth-{uid}"));
+    let made_here = !squatted.exists();
+    if made_here {
+        std::fs::create_dir(&squatted).unwrap();
+    }
+    // Another user's now (nobody's), as if they had made it first.
+    let chowned = Command::new(if uid == 0 { "chown" } else { "sudo" })
+        .args(if uid == 0 {
+            vec![]
+        } else {
+            vec!["-n", "chown"]
+        })
+        .arg("65534:65534")
+        .arg(&squatted)
+        .status()
+        .unwrap();
+    assert!(chowned.success(), "chown needs root (or sudo -n)");
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let profile = unique("squat");
+    sandbox.write(
+        "home/.config/aws-auth/profiles.toml",
+        format!(
+            "[profiles.{profile}]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"env:LOCK_SECRET\"\n"
+        ),
+    );
+    let aws_auth = |args: &[&str]| {
+        let mut cmd = sandbox.command("keyctl");
+        cmd.args(["session", "-"])
+            .arg(aws_auth_bin())
+            .args(args)
+            .env("LOCK_SECRET", SOURCE_SECRET_ACCESS_KEY)
+            .env("AWS_ENDPOINT_URL", server.url())
+            .env("AWS_AUTH_CACHE_STORE", "kernel-keyring")
+            .env_remove("AWS_AUTH_NO_CACHE")
+            .env_remove("XDG_RUNTIME_DIR");
+        run(&mut cmd)
+    };
+    let out = aws_auth(&["--profile", &profile]);
+    // What it cached is this test's alone: forget it.
+    aws_auth(&["cache", "clear", "--profile", &profile]).assert_success();
+    if made_here {
+        let _ = Command::new(if uid == 0 { "rm" } else { "sudo" })
+            .args(if uid == 0 {
+                vec!["-rf"]
+            } else {
+                vec!["-n", "rm", "-rf"]
+            })
+            .arg(&squatted)
+            .status();
+    }
+    out.assert_success();
+    assert!(
+        !out.stderr.contains("without the lock"),
+        "{}",
+        out.describe()
+    );
+    let locks = sandbox.home().join(".cache/aws-auth/locks");
+    assert!(locks.is_dir(), "{}", out.describe());
+    let mode = std::fs::metadata(&locks).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
 }

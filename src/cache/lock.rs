@@ -1,6 +1,8 @@
 //! The per-credentials lock that makes parallel callers on an empty cache share one STS call
 //! and one prompt: `flock` on a file in a directory only the user can enter
-//! (`$XDG_RUNTIME_DIR/aws-auth`, else `/tmp/aws-auth-UID`). The files hold nothing.
+//! (`$XDG_RUNTIME_DIR/aws-auth`, else `$XDG_CACHE_HOME/aws-auth/locks` or
+//! `~/.cache/aws-auth/locks`: never a name in /tmp, which another user could take first).
+//! The files hold nothing.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -32,28 +34,41 @@ pub struct Lock {
     _file: File,
 }
 
-/// `$XDG_RUNTIME_DIR/aws-auth` when XDG_RUNTIME_DIR names an absolute path, else
-/// `/tmp/aws-auth-UID`.
+/// `$XDG_RUNTIME_DIR/aws-auth` when XDG_RUNTIME_DIR names an absolute path, else a
+/// directory in the user's own cache directory, which no other user can create first (a
+/// name in sticky /tmp can be taken by anyone, and then never removed by us); only with no
+/// home directory at all, `/tmp/aws-auth-UID`.
 pub fn dir() -> PathBuf {
     // SAFETY: geteuid has no preconditions and cannot fail.
-    dir_from(crate::env::var("XDG_RUNTIME_DIR"), unsafe {
-        libc::geteuid()
-    })
+    let uid = unsafe { libc::geteuid() };
+    dir_from(
+        crate::env::var("XDG_RUNTIME_DIR"),
+        crate::env::var("XDG_CACHE_HOME"),
+        crate::passwd::home_dir(),
+        uid,
+    )
 }
 
-fn dir_from(runtime: Option<String>, uid: u32) -> PathBuf {
-    match runtime {
-        Some(runtime) if Path::new(&runtime).is_absolute() => {
-            PathBuf::from(runtime).join("aws-auth")
-        }
-        _ => std::env::temp_dir().join(format!("aws-auth-{uid}")),
+fn dir_from(
+    runtime: Option<String>,
+    cache: Option<String>,
+    home: Option<PathBuf>,
+    uid: u32,
+) -> PathBuf {
+    let absolute = |dir: Option<String>| dir.map(PathBuf::from).filter(|d| d.is_absolute());
+    if let Some(runtime) = absolute(runtime) {
+        return runtime.join("aws-auth");
+    }
+    match absolute(cache).or_else(|| home.map(|h| h.join(".cache"))) {
+        Some(cache) => cache.join("aws-auth").join("locks"),
+        None => std::env::temp_dir().join(format!("aws-auth-{uid}")),
     }
 }
 
 /// Creates `dir` 0700 if needed and checks that it is a real directory of ours that no one
 /// else can enter (in /tmp, another user could have made it first).
 fn private_dir(dir: &Path) -> Result<(), LockError> {
-    match DirBuilder::new().mode(0o700).create(dir) {
+    match DirBuilder::new().recursive(true).mode(0o700).create(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => {
@@ -169,15 +184,28 @@ mod tests {
         assert_eq!(mode & 0o777, 0o700);
     }
 
+    /// Regression (second review, item 5): without XDG_RUNTIME_DIR the locks went to
+    /// /tmp/aws-auth-UID, which another user could create first, turning the lock off.
     #[test]
-    fn locks_go_to_an_absolute_runtime_dir_else_a_per_user_tmp_dir() {
+    fn locks_go_to_the_runtime_dir_else_the_user_s_cache_never_a_tmp_name_with_a_home() {
+        let home = || Some(PathBuf::from("/home/alice"));
         assert_eq!(
-            dir_from(Some("/run/user/1000".into()), 1000),
+            dir_from(Some("/run/user/1000".into()), None, home(), 1000),
             Path::new("/run/user/1000/aws-auth")
         );
+        let cache = Path::new("/home/alice/.cache/aws-auth/locks");
+        assert_eq!(dir_from(None, None, home(), 1000), cache);
+        assert_eq!(
+            dir_from(Some("relative/run".into()), None, home(), 1000),
+            cache
+        );
+        assert_eq!(
+            dir_from(None, Some("/var/cache/alice".into()), home(), 1000),
+            Path::new("/var/cache/alice/aws-auth/locks")
+        );
+        assert_eq!(dir_from(None, Some("rel".into()), home(), 1000), cache);
         let tmp = std::env::temp_dir().join("aws-auth-1000");
-        assert_eq!(dir_from(Some("relative/run".into()), 1000), tmp);
-        assert_eq!(dir_from(None, 1000), tmp);
+        assert_eq!(dir_from(None, None, None, 1000), tmp);
     }
 
     #[test]

@@ -151,7 +151,7 @@ Profiles of the AWS CLI, read for \-\-profile.
 \fI~/.aws/credentials\fR
 Read only by \fBimport\fR, which moves its keys into a password manager.
 .TP
-\fI$XDG_RUNTIME_DIR/aws\-auth/\fR (else \fI/tmp/aws\-auth\-UID/\fR)
+\fI$XDG_RUNTIME_DIR/aws\-auth/\fR (else \fI~/.cache/aws\-auth/locks/\fR)
 Empty lock files. Cached sessions are kept in the Secret Service or the kernel keyring,
 never in a file.
 .SH "EXIT STATUS"
