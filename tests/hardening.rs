@@ -434,7 +434,19 @@ mod prompt {
 
     #[test]
     fn every_signal_at_the_hidden_prompt_leaves_the_terminal_as_it_was() {
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // Regression (second review, item 6): SIGUSR1, SIGUSR2, SIGALRM and SIGXCPU (any
+        // signal whose default ends the process) left echo off; only these four restored it.
+        for signal in [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+            libc::SIGALRM,
+            libc::SIGXCPU,
+            libc::SIGRTMIN() + 3,
+        ] {
             let modes = terminal_after(signal);
             let flags: Vec<&str> = modes.split_whitespace().collect();
             for flag in ["echo", "icanon", "isig"] {
