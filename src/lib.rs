@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod credentials;
+pub mod deferral;
 pub mod endpoint_url;
 pub mod env;
 pub mod error;
@@ -124,7 +125,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Man) => commands::man::man().map(Outcome::Print),
         Some(cli::Command::Profiles(args)) => commands::profiles::run(&args).map(Outcome::Print),
     };
-    match result.and_then(|outcome| match outcome {
+    let code = match result.and_then(|outcome| match outcome {
         Outcome::Print(out) => write_stdout(out.as_bytes()).map(|()| 0),
         Outcome::Exit(code) => Ok(code),
     }) {
@@ -135,7 +136,10 @@ pub fn main_entry() -> i32 {
             code
         }
         Err(e) => fail(e),
-    }
+    };
+    // A signal deferred while a step had to finish (rotate): everything is reported now.
+    deferral::act_on_pending();
+    code
 }
 
 /// The run's settings, resolved once, and the session that obtains its credentials.

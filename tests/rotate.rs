@@ -7,6 +7,7 @@
 use crate::support::aws_proxy::{AwsProxy, Fault};
 use crate::support::profile_kit::{Kit, assert_dropped_from_cache, otpauth_line};
 use crate::support::*;
+use std::os::unix::fs::PermissionsExt;
 
 /// The AWS CLI against moto, signed with `keys`, text output.
 fn aws(kit: &Kit, keys: (&str, &str), args: &[&str]) -> Run {
@@ -623,4 +624,74 @@ fn rotating_drops_the_profiles_cached_sessions() {
         .arg(aws_auth_bin());
     let run = run_limited(&mut cmd, std::time::Duration::from_secs(90));
     assert_dropped_from_cache(&run, "work");
+}
+
+/// Regression (second review, item 4): with the id and the secret in two pass entries, a
+/// Ctrl-C right after the id entry was written left the new id beside the old secret, the
+/// new secret gone, two keys in IAM and exit 130 with no message. The signal now waits for
+/// the rotation to finish: both entries hold the new key, IAM has only it, the outcome is
+/// said, and then aws-auth ends as the signal asked.
+#[test]
+fn a_ctrl_c_between_the_two_writes_waits_for_the_rotation_to_finish() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "sigint");
+    let kit = Kit::with_pass();
+    kit.pass_insert("aws-id", &format!("{old_id}\n"));
+    kit.pass_insert("aws-secret", &format!("{old_secret}\n"));
+    kit.profiles(
+        "[profiles.work]\naccess_key_id = \"pass:aws-id\"\nsecret_access_key = \"pass:aws-secret\"\n",
+    );
+    // pass, as the logging wrapper runs it: writing the id entry, it interrupts aws-auth
+    // (its parent) as a Ctrl-C would, then does the write.
+    let interrupting = kit.sandbox.write(
+        "interrupting-pass",
+        "#!/bin/sh\nif [ \"$1\" = insert ] && [ \"$4\" = aws-id ]; then kill -INT \"$PPID\"; sleep 0.2; fi\nexec /usr/bin/pass \"$@\"\n",
+    );
+    std::fs::set_permissions(&interrupting, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = kit.aws_auth();
+    cmd.env("AWS_ENDPOINT_URL", &moto().url)
+        .env("FAKE_REAL_PASS", &interrupting)
+        .args(["rotate", "--profile", "work"]);
+    let out = run_limited(&mut cmd, std::time::Duration::from_secs(90));
+    // Ended by the signal, after everything was done and said.
+    assert_eq!(
+        out.code,
+        None,
+        "killed by SIGINT at the end\n{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("interrupted while rotating: finishing first"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("rotated profile \"work\""),
+        "{}",
+        out.describe()
+    );
+    let id = kit
+        .pass()
+        .show(&kit.sandbox, "aws-id")
+        .stdout_str()
+        .trim()
+        .to_owned();
+    let secret = kit
+        .pass()
+        .show(&kit.sandbox, "aws-secret")
+        .stdout_str()
+        .trim()
+        .to_owned();
+    assert_ne!(id, old_id);
+    assert_eq!(
+        keys_of(&probe, &user),
+        [id.clone()],
+        "only the new key is left in IAM"
+    );
+    assert_eq!(
+        caller_of(&probe, (&id, &secret)),
+        user_arn(&user),
+        "the stored pair works"
+    );
 }
