@@ -686,7 +686,7 @@ fn a_ctrl_c_between_the_two_writes_waits_for_the_rotation_to_finish() {
     assert_ne!(id, old_id);
     assert_eq!(
         keys_of(&probe, &user),
-        [id.clone()],
+        std::slice::from_ref(&id),
         "only the new key is left in IAM"
     );
     assert_eq!(
