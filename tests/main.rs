@@ -23,6 +23,7 @@ mod profiles;
 mod quoting;
 mod readme;
 mod rotate;
+mod second_user;
 mod serve;
 mod sessions;
 mod sts_requests;

@@ -15,7 +15,32 @@ pub struct Kernel {
 }
 
 fn fail(what: &str, e: linux_keyutils::KeyError) -> StoreError {
-    StoreError(format!("kernel keyring: {what}: {e:?}"))
+    match e {
+        linux_keyutils::KeyError::QuotaExceeded => StoreError::Full(format!(
+            "kernel keyring: your user's key quota is full ({}); raise it with `sudo sysctl -w \
+             kernel.keys.maxbytes=200000` (kernel.keys.root_maxbytes for root; maxkeys and root_maxkeys count \
+             keys), or keep the cache in the Secret Service (AWS_AUTH_CACHE_STORE=secret-service)",
+            quota_use().unwrap_or_else(|| "see /proc/key-users".into())
+        )),
+        e => StoreError::Failed(format!("kernel keyring: {what}: {e:?}")),
+    }
+}
+
+/// This user's use of the kernel's key quota, from /proc/key-users (`UID: usage
+/// nkeys/nikeys qnkeys/maxkeys qnbytes/maxbytes`): "N of M bytes, K of L keys".
+fn quota_use() -> Option<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let text = std::fs::read_to_string("/proc/key-users").ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().strip_prefix(&format!("{uid}:")).is_some())?;
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (keys, max_keys) = fields.get(3)?.split_once('/')?;
+    let (bytes, max_bytes) = fields.get(4)?.split_once('/')?;
+    Some(format!(
+        "{bytes} of {max_bytes} bytes, {keys} of {max_keys} keys"
+    ))
 }
 
 impl Kernel {
@@ -70,6 +95,10 @@ impl Store for Kernel {
             Ok(found) => found.invalidate().map_err(|e| fail("invalidate", e)),
             Err(_) => Ok(()),
         }
+    }
+
+    fn usage(&self) -> Option<String> {
+        quota_use().map(|used| format!("the user's kernel key quota: {used} in use"))
     }
 
     fn list(&self) -> Result<Vec<(String, Record)>, StoreError> {

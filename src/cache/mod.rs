@@ -19,6 +19,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 pub use store::{Label, Store, StoreError};
 
+/// How often, and how long apart, a full store is tried again after one entry was dropped,
+/// before the next is dropped (the kernel frees quota a few milliseconds after a drop).
+const FREEING_TRIES: usize = 20;
+const FREEING_PAUSE: Duration = Duration::from_millis(10);
+
 /// An entry claiming to live longer than any STS session was not written by us.
 const LONGEST_LIFE: i64 = crate::sts::LONGEST_SESSION;
 
@@ -334,8 +339,43 @@ impl Cache {
             kind: kind.as_str(),
             expires: credentials.expiration.secs(),
         };
-        if let Err(e) = self.store.put(&label, record.as_bytes()) {
-            warn(&*self.store, &e);
+        // A full store (the kernel keyring's quota): room is made by dropping the entry that
+        // lasts least, unusable ones first, until this one fits. The kernel frees a dropped
+        // key's quota a moment later (its garbage collector), so each drop is given that
+        // moment before the next.
+        let mut tries = 0;
+        loop {
+            match self.store.put(&label, record.as_bytes()) {
+                Ok(()) => return,
+                Err(StoreError::Full(why)) => {
+                    tries += 1;
+                    if tries % FREEING_TRIES == 0 || tries == 1 {
+                        if !self.evict_soonest(key) {
+                            return warn(&*self.store, &StoreError::Full(why));
+                        }
+                    } else {
+                        std::thread::sleep(FREEING_PAUSE);
+                    }
+                }
+                Err(e) => return warn(&*self.store, &e),
+            }
+        }
+    }
+
+    /// Removes the entry (other than `keep`) that expires soonest; false when there is none.
+    fn evict_soonest(&self, keep: &str) -> bool {
+        let Ok(listed) = self.store.list() else {
+            return false;
+        };
+        let soonest = listed
+            .iter()
+            .filter(|(key, _)| key != keep)
+            .min_by_key(|(_, record)| {
+                Entry::decode(record).map_or(i64::MIN, |e| e.credentials.expiration.secs())
+            });
+        match soonest {
+            Some((key, _)) => self.store.remove(key).is_ok(),
+            None => false,
         }
     }
 

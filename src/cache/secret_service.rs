@@ -19,7 +19,7 @@ pub struct Ss {
 }
 
 fn fail(what: &str, e: dbus_secret_service::Error) -> StoreError {
-    StoreError(format!(
+    StoreError::Failed(format!(
         "Secret Service: {what}: {}",
         crate::report::clean(&e.to_string())
     ))
@@ -37,7 +37,7 @@ impl Ss {
             .and_then(|c| c.is_locked())
             .map_err(|e| fail("default collection", e))?;
         if locked {
-            return Err(StoreError(
+            return Err(StoreError::Failed(
                 "Secret Service: the default collection is locked (unlock your login keyring)"
                     .into(),
             ));
@@ -84,7 +84,7 @@ impl Store for Ss {
                 .is_locked()
                 .map_err(|e| fail("default collection", e))?
             {
-                return Err(StoreError(
+                return Err(StoreError::Failed(
                     "Secret Service: the default collection is locked (unlock your login keyring)"
                         .into(),
                 ));

@@ -6,8 +6,14 @@ use zeroize::Zeroizing;
 
 /// A store failed; the message names the store and never holds a secret.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    #[error("{0}")]
+    Failed(String),
+    /// The store holds no more for this user (the kernel keyring's quota): room may be
+    /// made by removing entries.
+    #[error("{0}")]
+    Full(String),
+}
 
 /// An entry's bytes as stored (they hold secrets: zeroized when dropped).
 pub type Record = Zeroizing<Vec<u8>>;
@@ -33,6 +39,10 @@ pub trait Store: Send + Sync {
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Every entry: its key and its record.
     fn list(&self) -> Result<Vec<(String, Record)>, StoreError>;
+    /// How much of the user's quota the store uses, for `cache status`, where it has one.
+    fn usage(&self) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -49,9 +59,19 @@ mod memory {
     #[derive(Default)]
     pub struct Memory {
         entries: Mutex<BTreeMap<String, Record>>,
+        /// At most this many entries (a quota, as the kernel keyring has); none: no limit.
+        room: Option<usize>,
     }
 
     impl Memory {
+        /// A store with room for `room` entries.
+        pub fn with_room(room: usize) -> Memory {
+            Memory {
+                room: Some(room),
+                ..Default::default()
+            }
+        }
+
         fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Record>> {
             self.entries.lock().unwrap_or_else(|e| e.into_inner())
         }
@@ -67,8 +87,14 @@ mod memory {
         }
 
         fn put(&self, label: &Label, record: &[u8]) -> Result<(), StoreError> {
-            self.entries()
-                .insert(label.key.to_owned(), Zeroizing::new(record.to_vec()));
+            let mut entries = self.entries();
+            if self
+                .room
+                .is_some_and(|room| entries.len() >= room && !entries.contains_key(label.key))
+            {
+                return Err(StoreError::Full("memory: full".into()));
+            }
+            entries.insert(label.key.to_owned(), Zeroizing::new(record.to_vec()));
             Ok(())
         }
 

@@ -163,3 +163,39 @@ fn clear_by_profile() {
     assert_eq!(cache.clear(None).unwrap(), 1);
     assert!(cache.entries().unwrap().is_empty());
 }
+
+/// Regression (second review, item 7): a full store (the kernel keyring's quota) turned the
+/// cache off. Room is made by dropping the entry that lasts least; the others stay.
+#[test]
+fn a_full_store_drops_the_entry_that_lasts_least_to_make_room() {
+    let cache = Cache::with_lock_dir(Box::new(store::Memory::with_room(3)), std::env::temp_dir());
+    for (n, lasts) in [("a", 5000), ("b", 1000), ("c", 9000)] {
+        cache.put(&key(n), Kind::Credentials, n, None, None, &creds(n, lasts));
+    }
+    cache.put(
+        &key("d"),
+        Kind::Credentials,
+        "d",
+        None,
+        None,
+        &creds("d", 3000),
+    );
+    let mut kept: Vec<String> = cache
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.profile)
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["a", "c", "d"], "b lasted least");
+    // Replacing an entry needs no room.
+    cache.put(
+        &key("d"),
+        Kind::Credentials,
+        "d",
+        None,
+        None,
+        &creds("d2", 3000),
+    );
+    assert_eq!(cache.entries().unwrap().len(), 3);
+}

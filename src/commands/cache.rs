@@ -17,6 +17,9 @@ pub fn run(command: CacheCommand) -> Result<Outcome, Error> {
             let store = opened.store.as_ref().map_or("none", |s| s.name());
             let _ = writeln!(out, "store: {store}");
             let _ = writeln!(out, "reason: {}", opened.reason);
+            if let Some(usage) = opened.store.as_ref().and_then(|s| s.usage()) {
+                let _ = writeln!(out, "quota: {usage}");
+            }
             let _ = writeln!(out, "locks: {}", lock::dir().display());
         }
         CacheCommand::List => {

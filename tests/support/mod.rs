@@ -6,6 +6,7 @@
 
 pub mod hostile_sts;
 pub mod moto;
+pub mod other_user;
 pub mod process;
 pub mod sandbox;
 pub mod tls;
