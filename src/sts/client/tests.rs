@@ -47,9 +47,10 @@ fn sts(url: Option<&str>) -> SdkSts {
 /// and `body`, and hands back the request it read.
 fn sts_once(
     status: u16,
-    body: &'static str,
+    body: impl Into<String>,
     delay: Duration,
 ) -> (String, std::thread::JoinHandle<String>) {
+    let body = body.into();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
@@ -84,23 +85,33 @@ fn sts_once(
     (url, server)
 }
 
-const ISSUED: &str = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-    <GetSessionTokenResult><Credentials>\
-    <AccessKeyId>ASIAISSUED</AccessKeyId><SecretAccessKey>issued-secret</SecretAccessKey>\
-    <SessionToken>issued-token</SessionToken><Expiration>2026-12-01T20:00:00Z</Expiration>\
-    </Credentials></GetSessionTokenResult>\
-    <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>";
+/// What STS answers to GetSessionToken, with a session that ends an hour from now (an
+/// expiration in the past or years ahead is refused), and that end.
+fn issued() -> (String, DateTime) {
+    let ends = DateTime::from_secs(crate::credentials::now_secs() + 3600);
+    let body = format!(
+        "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+         <GetSessionTokenResult><Credentials>\
+         <AccessKeyId>ASIAISSUED</AccessKeyId><SecretAccessKey>issued-secret</SecretAccessKey>\
+         <SessionToken>issued-token</SessionToken><Expiration>{}</Expiration>\
+         </Credentials></GetSessionTokenResult>\
+         <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>",
+        crate::credentials::format_expiration(&ends)
+    );
+    (body, ends)
+}
 
 /// An answer that comes well within --timeout is taken (the guard over the SDK's own
 /// timeout sits beyond it, not before it), and the session is what STS issued.
 #[test]
 fn an_answer_within_the_timeout_gives_the_issued_session() {
-    let (url, server) = sts_once(200, ISSUED, Duration::from_millis(300));
+    let (body, ends) = issued();
+    let (url, server) = sts_once(200, body, Duration::from_millis(300));
     let creds = sts(Some(&url)).call(&source(), &session(true)).unwrap();
     assert_eq!(creds.access_key_id, "ASIAISSUED");
     assert_eq!(creds.secret_access_key.expose_secret(), "issued-secret");
     assert_eq!(creds.session_token.expose_secret(), "issued-token");
-    assert_eq!(creds.expiration, DateTime::from_secs(1_796_155_200));
+    assert_eq!(creds.expiration, ends);
     let request = server.join().unwrap();
     for sent in [
         "Action=GetSessionToken",
