@@ -1,12 +1,17 @@
 //! Opens a URL that is a credential (the console sign-in URL) in the user's browser without
 //! putting it on any process's argv, where other local users could read it: the opener
 //! (`xdg-open`, `open`) gets `http://127.0.0.1:PORT/NONCE` instead, and a one-shot server on
-//! that port answers the first request for the nonce, from a connection of this user's
-//! (checked in /proc/net/tcp on Linux), with a redirect to the real URL, then stops.
+//! that port answers the first request for the nonce with a redirect to the real URL, then
+//! stops. Another user learns the port and nonce from the opener's argv, so a connection of
+//! theirs is closed before anything is read from it (Linux), each connection is served on
+//! its own thread (an idle one holds up nobody), and the deadline holds whatever arrives.
 
+use super::peer;
 use crate::secrets::process;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -15,6 +20,12 @@ const MAX_LINE: usize = 8192;
 
 /// How long the browser has to ask for the page.
 pub const WAIT: Duration = Duration::from_secs(120);
+
+/// How long one connection has to send its request line.
+const REQUEST_WAIT: Duration = Duration::from_secs(5);
+
+/// Connections of this user's served at once; more are closed unread.
+const MAX_OPEN: usize = 16;
 
 /// The program that opens a URL in the default browser.
 fn opener() -> &'static str {
@@ -25,84 +36,157 @@ fn opener() -> &'static str {
     }
 }
 
-/// What happened to one connection.
-enum Answer {
-    /// The browser got the redirect: done.
-    Redirected,
-    /// Someone else, or another path: refused, keep waiting.
-    Refused,
-}
-
 /// Sends the browser to `url` through a one-shot loopback redirect.
 pub fn open(url: &Zeroizing<String>, wait: Duration) -> Result<(), String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.set_nonblocking(true).map(|()| l))
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {}", e.kind()))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {}", e.kind()))?;
-    let mut nonce_bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut nonce_bytes).map_err(|_| "no random numbers".to_owned())?;
-    let nonce: String = nonce_bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let page = format!("http://{local}/{nonce}");
+    let redirect = Redirect::listen()?;
     let program = opener();
+    let page = redirect.page();
     let mut child = process::spawn_quiet(program, std::slice::from_ref(&page)).map_err(|e| {
         format!("{e}; run `aws-auth login --print` and open the URL it prints yourself")
     })?;
-    let deadline = Instant::now() + wait;
     let mut opener_done = false;
-    loop {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                if let Answer::Redirected = answer(stream, peer, local, &nonce, url) {
-                    return Ok(());
-                }
+    redirect.serve(url, wait, || {
+        if !opener_done && let Ok(Some(status)) = child.try_wait() {
+            opener_done = true;
+            if !status.success() {
+                return Err(format!(
+                    "{program} could not open a browser ({status}); run `aws-auth login --print` \
+                     and open the URL it prints yourself"
+                ));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if !opener_done && let Ok(Some(status)) = child.try_wait() {
-                    opener_done = true;
-                    if !status.success() {
-                        return Err(format!(
-                            "{program} could not open a browser ({status}); run `aws-auth login --print` and open \
-                             the URL it prints yourself"
-                        ));
+        }
+        Ok(())
+    })
+}
+
+/// The listening side: the port and the nonce that make up the page's address.
+struct Redirect {
+    listener: TcpListener,
+    local: SocketAddr,
+    nonce: String,
+}
+
+impl Redirect {
+    fn listen() -> Result<Redirect, String> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| format!("cannot listen on 127.0.0.1: {}", e.kind()))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| format!("cannot listen on 127.0.0.1: {}", e.kind()))?;
+        let mut nonce_bytes = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut nonce_bytes).map_err(|_| "no random numbers".to_owned())?;
+        let nonce = nonce_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Redirect {
+            listener,
+            local,
+            nonce,
+        })
+    }
+
+    /// The address the opener gets.
+    fn page(&self) -> String {
+        format!("http://{}/{}", self.local, self.nonce)
+    }
+
+    /// Serves until a connection of this user's got the redirect (Ok), `watch` fails, or
+    /// `wait` has passed. The accept loop never reads: each connection gets a thread.
+    fn serve(
+        self,
+        url: &Zeroizing<String>,
+        wait: Duration,
+        mut watch: impl FnMut() -> Result<(), String>,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + wait;
+        let shared = Arc::new(Shared {
+            nonce: self.nonce,
+            url: Zeroizing::new(url.as_str().to_owned()),
+            given: AtomicBool::new(false),
+            open: AtomicUsize::new(0),
+            deadline,
+        });
+        let (done, redirected) = mpsc::channel();
+        loop {
+            match self.listener.accept() {
+                Ok((stream, peer)) => {
+                    // Another user's connection, or one too many: closed, nothing read.
+                    if peer::is_own(peer, self.local)
+                        && shared.open.load(Ordering::SeqCst) < MAX_OPEN
+                    {
+                        start_answering(stream, &shared, &done);
                     }
+                    continue;
                 }
-                if Instant::now() >= deadline {
-                    return Err(format!(
-                        "no browser asked for the sign-in page within {} s; run `aws-auth login --print` and open \
-                         the URL it prints yourself",
-                        wait.as_secs()
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(20));
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(format!("waiting for the browser failed: {}", e.kind())),
             }
-            Err(e) => return Err(format!("waiting for the browser failed: {}", e.kind())),
+            if redirected.try_recv().is_ok() {
+                return Ok(());
+            }
+            watch()?;
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "no browser asked for the sign-in page within {} s; run `aws-auth login \
+                     --print` and open the URL it prints yourself",
+                    wait.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
-/// Reads one request and answers it.
-fn answer(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    local: SocketAddr,
-    nonce: &str,
-    url: &str,
-) -> Answer {
+/// What the accept loop and the connections' threads share.
+struct Shared {
+    nonce: String,
+    url: Zeroizing<String>,
+    /// Set by the one connection that sends the redirect: it is given once.
+    given: AtomicBool,
+    /// Connections being answered now.
+    open: AtomicUsize,
+    deadline: Instant,
+}
+
+/// Answers `stream` on a thread of its own; `done` hears of a redirect.
+fn start_answering(stream: TcpStream, shared: &Arc<Shared>, done: &mpsc::Sender<()>) {
+    shared.open.fetch_add(1, Ordering::SeqCst);
+    let (mine, done) = (Arc::clone(shared), done.clone());
+    let spawned = std::thread::Builder::new()
+        .name("login-redirect".into())
+        .spawn(move || {
+            if answer(stream, &mine) {
+                let _ = done.send(());
+            }
+            mine.open.fetch_sub(1, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        // No thread, no answer: the connection was closed with the closure.
+        shared.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Reads one request line (until the deadline at most) and answers it: the redirect for the
+/// nonce, the first time only; 404 otherwise. Whether this was the redirect.
+fn answer(mut stream: TcpStream, shared: &Shared) -> bool {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let until = Instant::now() + REQUEST_WAIT;
     // Only the request line matters (`GET /NONCE HTTP/1.1`): read until it is whole.
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
     while !head.contains(&b'\n') && head.len() < MAX_LINE {
+        let left = until
+            .min(shared.deadline)
+            .saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
         match stream.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
     let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let wanted = format!("GET /{nonce} ");
+    let wanted = format!("GET /{} ", shared.nonce);
     let mut reply = |status: &str, extra: &str| {
         let _ = write!(
             stream,
@@ -111,109 +195,17 @@ fn answer(
         );
         let _ = stream.flush();
     };
-    if !same_user(peer, local) {
-        reply("403 Forbidden", "");
-        return Answer::Refused;
-    }
-    if !line.starts_with(wanted.as_bytes()) {
+    if !line.starts_with(wanted.as_bytes()) || shared.given.swap(true, Ordering::SeqCst) {
         reply("404 Not Found", "");
-        return Answer::Refused;
+        return false;
     }
-    let mut location = Zeroizing::new(String::with_capacity(url.len() + 16));
+    let mut location = Zeroizing::new(String::with_capacity(shared.url.len() + 16));
     location.push_str("Location: ");
-    location.push_str(url);
+    location.push_str(&shared.url);
     location.push_str("\r\n");
     reply("302 Found", &location);
-    Answer::Redirected
-}
-
-/// Whether the connection from `peer` to `local` is a socket of this user's.
-#[cfg(target_os = "linux")]
-fn same_user(peer: SocketAddr, local: SocketAddr) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    std::fs::read_to_string("/proc/net/tcp")
-        .ok()
-        .and_then(|table| socket_uid(&table, peer, local))
-        == Some(me)
-}
-
-/// Other systems have no table to ask: the nonce alone guards the page.
-#[cfg(not(target_os = "linux"))]
-fn same_user(_peer: SocketAddr, _local: SocketAddr) -> bool {
     true
 }
 
-/// The uid of the socket `from` -> `to` in a /proc/net/tcp table (addresses as the
-/// kernel prints them: the IPv4 address as a native-endian hex word, the port in hex).
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn socket_uid(table: &str, from: SocketAddr, to: SocketAddr) -> Option<u32> {
-    let hex = |address: SocketAddr| match address {
-        SocketAddr::V4(a) => Some(format!(
-            "{:08X}:{:04X}",
-            u32::from_ne_bytes(a.ip().octets()),
-            a.port()
-        )),
-        SocketAddr::V6(_) => None,
-    };
-    let (from, to) = (hex(from)?, hex(to)?);
-    table.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.len() > 7 && fields[1] == from && fields[2] == to)
-            .then(|| fields[7].parse().ok())
-            .flatten()
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_connecting_socket_s_owner_is_found_in_the_table() {
-        let word = |ip: [u8; 4]| format!("{:08X}", u32::from_ne_bytes(ip));
-        let lo = word([127, 0, 0, 1]);
-        let table = format!(
-            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
-             \x20  0: {lo}:9C40 {lo}:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 1 1\n\
-             \x20  1: {lo}:9C41 {lo}:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n\
-             \x20  2: {lo}:9C42 {lo}:1F90 01 00000000:00000000 00:00000000 00000000\n"
-        );
-        let to: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert_eq!(
-            socket_uid(&table, "127.0.0.1:40000".parse().unwrap(), to),
-            Some(1001)
-        );
-        assert_eq!(
-            socket_uid(&table, "127.0.0.1:40001".parse().unwrap(), to),
-            Some(0)
-        );
-        assert_eq!(
-            socket_uid(&table, "127.0.0.1:40003".parse().unwrap(), to),
-            None
-        );
-        // A line cut short (7 fields, no uid) is no answer, and no panic.
-        assert_eq!(
-            socket_uid(&table, "127.0.0.1:40002".parse().unwrap(), to),
-            None
-        );
-        // The reverse direction is the server's own socket, not the client's.
-        assert_eq!(
-            socket_uid(&table, to, "127.0.0.1:40000".parse().unwrap()),
-            None
-        );
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_connection_of_this_user_is_recognised() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let local = listener.local_addr().unwrap();
-        let client = TcpStream::connect(local).unwrap();
-        let (_server, peer) = listener.accept().unwrap();
-        assert_eq!(peer, client.local_addr().unwrap());
-        assert!(same_user(peer, local));
-        // A connection that is not in the table is nobody's.
-        assert!(!same_user("127.0.0.1:1".parse().unwrap(), local));
-    }
-}
+mod tests;

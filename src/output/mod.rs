@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod exec;
+pub mod peer;
 pub mod render;
 pub mod serve;
 pub mod signin;
