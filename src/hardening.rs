@@ -16,6 +16,10 @@ pub struct Started {
     /// The core-file limit aws-auth was started with, restored for a command run by `exec`
     /// and `serve` (the user's own program, not ours).
     pub core_limit: Option<(u64, u64)>,
+    /// The descriptor limit aws-auth was started with: `serve` raises its own soft limit,
+    /// and a command run by `exec` or `serve` gets this one back (a program built on
+    /// select() breaks past 1024 descriptors, which is why the soft limit is low).
+    pub descriptor_limit: Option<(u64, u64)>,
 }
 
 static STARTED: OnceLock<Started> = OnceLock::new();
@@ -41,7 +45,8 @@ pub fn at_start() -> Started {
             state => state == 2,
         };
         fill_standard_fds();
-        let core_limit = core_limit();
+        let core_limit = limit(libc::RLIMIT_CORE);
+        let descriptor_limit = limit(libc::RLIMIT_NOFILE);
         // The soft limit only: the hard one stays, so `exec` can give the user's command
         // its limit back (non-dumpable alone already stops the kernel writing a core).
         if let Some((_, hard)) = core_limit {
@@ -58,6 +63,7 @@ pub fn at_start() -> Started {
         Started {
             stdout_unusable,
             core_limit,
+            descriptor_limit,
         }
     })
 }
@@ -67,18 +73,45 @@ pub fn started() -> Option<Started> {
     STARTED.get().copied()
 }
 
-/// The soft and hard core limits, if they can be read.
-fn core_limit() -> Option<(u64, u64)> {
+/// The soft and hard limits of `resource`, if they can be read.
+fn limit(resource: Resource) -> Option<(u64, u64)> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes into the struct we own.
-    if unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) } == 0 {
+    if unsafe { libc::getrlimit(resource, &mut limit) } == 0 {
         Some((limit.rlim_cur, limit.rlim_max))
     } else {
         None
     }
+}
+
+/// What getrlimit and setrlimit take (its type differs between libcs).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type Resource = libc::c_int;
+
+/// Raises this process's soft descriptor limit to its hard limit (or as near as the system
+/// allows: macOS refuses more than OPEN_MAX), for `serve`, which holds a descriptor per
+/// connection. Returns the soft limit now, if it can be read.
+pub fn raise_descriptor_limit() -> Option<u64> {
+    let (soft, hard) = limit(libc::RLIMIT_NOFILE)?;
+    for wanted in [hard, hard.min(10_240)] {
+        if wanted <= soft {
+            break;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: hard,
+        };
+        // SAFETY: setrlimit with an initialised struct; the soft limit stays under the hard.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return Some(wanted);
+        }
+    }
+    Some(soft)
 }
 
 /// Whether `fd` is open for writing.
@@ -130,21 +163,25 @@ fn non_dumpable() {
 }
 
 /// For a command of the user's run by `exec` or `serve`, after fork and before exec: give
-/// back the core-file limit aws-auth was started with. Async-signal-safe (setrlimit only).
-pub fn restore_core_limit_in_child() -> std::io::Result<()> {
-    if let Some(Started {
-        core_limit: Some((soft, hard)),
-        ..
-    }) = started()
-    {
-        let limit = libc::rlimit {
-            rlim_cur: soft,
-            rlim_max: hard,
-        };
-        // SAFETY: setrlimit with an initialised struct; the soft limit goes back up to what
-        // it was, under the hard limit that was never lowered.
-        unsafe {
-            libc::setrlimit(libc::RLIMIT_CORE, &limit);
+/// back the core-file and descriptor limits aws-auth was started with. Async-signal-safe
+/// (setrlimit only).
+pub fn restore_limits_in_child() -> std::io::Result<()> {
+    if let Some(started) = started() {
+        for (resource, limit) in [
+            (libc::RLIMIT_CORE, started.core_limit),
+            (libc::RLIMIT_NOFILE, started.descriptor_limit),
+        ] {
+            if let Some((soft, hard)) = limit {
+                let limit = libc::rlimit {
+                    rlim_cur: soft,
+                    rlim_max: hard,
+                };
+                // SAFETY: setrlimit with an initialised struct; the soft limit goes back to
+                // what it was, under the hard limit that was never lowered.
+                unsafe {
+                    libc::setrlimit(resource, &limit);
+                }
+            }
         }
     }
     Ok(())
@@ -157,7 +194,7 @@ mod tests {
     #[test]
     fn after_start_no_core_file_can_be_written_and_the_process_is_not_dumpable() {
         at_start();
-        assert_eq!(core_limit().map(|(soft, _)| soft), Some(0));
+        assert_eq!(limit(libc::RLIMIT_CORE).map(|(soft, _)| soft), Some(0));
         #[cfg(target_os = "linux")]
         // SAFETY: PR_GET_DUMPABLE only reads.
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);

@@ -191,6 +191,28 @@ fn the_command_run_by_exec_gets_the_core_limit_back() {
     assert_eq!(core.split_whitespace().nth(4), Some("unlimited"), "{core}");
 }
 
+/// serve raises its soft descriptor limit to the hard one (it holds a descriptor per
+/// connection); the command it runs gets the limit aws-auth started with (a program built
+/// on select() breaks past 1024).
+#[test]
+fn the_command_run_by_serve_gets_the_descriptor_limit_back() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let mut cmd = sandbox.aws_auth_with_keys(&server.url());
+    cmd.args([
+        "serve",
+        "--no-cache",
+        "--",
+        "sh",
+        "-c",
+        "ulimit -Sn; ulimit -Hn",
+    ]);
+    with_descriptor_limit(&mut cmd, 512, 4096);
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert_eq!(out.stdout_str(), "512\n4096\n", "{}", out.describe());
+}
+
 mod files {
     //! Review items 3 and 4: files that decide what runs or whom to trust.
     use crate::support::profile_kit::{Kit, assert_clear_error};

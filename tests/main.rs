@@ -10,6 +10,7 @@ mod dialog;
 mod doctor;
 mod end_to_end;
 mod exec;
+mod floods;
 mod hardening;
 mod hints;
 mod hostile_sts;

@@ -291,7 +291,7 @@ fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> Command {
     // SAFETY: the closure runs between fork and exec and calls only setrlimit, which is
     // async-signal-safe; it allocates nothing and takes no lock.
     unsafe {
-        command.pre_exec(crate::hardening::restore_core_limit_in_child);
+        command.pre_exec(crate::hardening::restore_limits_in_child);
     }
     command
 }

@@ -13,7 +13,7 @@ pub mod tls;
 
 pub use hostile_sts::{FakeCredentials, HostileSts, Reply, in_an_hour};
 pub use moto::moto;
-pub use process::{Run, run, run_limited, run_with_stdin};
+pub use process::{Run, run, run_limited, run_with_stdin, with_descriptor_limit};
 pub use sandbox::{Sandbox, aws_auth_bin, in_terminal, without_terminal};
 
 /// Source keys the tests start from. The secret is distinctive so a leak is easy to spot.
@@ -70,9 +70,11 @@ pub fn split_nul(bytes: &[u8]) -> Vec<Vec<u8>> {
 }
 
 pub mod aws_proxy;
+pub mod background;
 pub mod desktop;
 pub mod fakes;
 pub mod federation;
+pub mod flood;
 pub mod http;
 pub mod pass_store;
 pub mod profile_kit;

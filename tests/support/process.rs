@@ -151,3 +151,21 @@ fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>, limit: Duration) -> Run 
     );
     run
 }
+
+/// Starts `cmd` with `soft` and `hard` as its descriptor limit (RLIMIT_NOFILE).
+pub fn with_descriptor_limit(cmd: &mut Command, soft: u64, hard: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only setrlimit runs, on a struct the closure owns.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: hard,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,11 +1,14 @@
 //! The container-credentials endpoint: HTTP/1 on a loopback port, answering each request at
 //! once from the credentials held now (never waiting on STS). A request must name a loopback
-//! host (a guard against DNS rebinding) and carry the token, compared in constant time.
+//! host (a guard against DNS rebinding) and carry the token, compared in constant time; a
+//! refused one ends its connection. Which connections are taken at all is `connections`'.
 //! Bodies with secrets are built in zeroizing buffers that hyper writes without copying.
 
 use super::ServeError;
+use super::connections::Connections;
 use super::refresh::Held;
 use crate::credentials::{SessionCredentials, format_expiration, now_secs};
+use crate::output::peer;
 use crate::output::render::json::quote;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -57,42 +60,67 @@ pub struct Server {
     held: Arc<Held>,
     token: Token,
     port: u16,
+    connections: Arc<Connections>,
 }
 
 impl Server {
-    pub fn new(held: Arc<Held>, token: Token, port: u16) -> Arc<Server> {
-        Arc::new(Server { held, token, port })
+    pub fn new(
+        held: Arc<Held>,
+        token: Token,
+        port: u16,
+        connections: Arc<Connections>,
+    ) -> Arc<Server> {
+        Arc::new(Server {
+            held,
+            token,
+            port,
+            connections,
+        })
     }
 
     pub fn token(&self) -> &str {
         self.token.as_str()
     }
 
-    /// Accepts connections until the runtime stops, one task per connection.
+    /// Accepts connections until the runtime stops, one task per connection. Another
+    /// user's connection is closed unread; the rest are admitted under the caps.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) {
         loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
                 Err(_) => {
-                    // Out of descriptors, or a connection reset before accept: try again soon.
+                    // A connection reset before accept, or (past the caps' reserve) out of
+                    // descriptors: try again soon.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             };
+            match stream.local_addr() {
+                Ok(local) if peer::is_own(peer, local) => {}
+                _ => continue,
+            }
+            let admitted = Arc::new(self.connections.admit(peer.ip()));
             let server = Arc::clone(&self);
             tokio::spawn(async move {
-                let service = service_fn(move |request: Request<Incoming>| {
-                    let response = server.answer(&request.into_parts().0);
-                    async move { Ok::<_, Infallible>(response) }
+                let service = service_fn({
+                    let admitted = Arc::clone(&admitted);
+                    move |request: Request<Incoming>| {
+                        admitted.busy();
+                        let response = server.answer(&request.into_parts().0);
+                        async move { Ok::<_, Infallible>(response) }
+                    }
                 });
                 // writev: hyper queues the body as given instead of copying it into its own
                 // (never zeroized) write buffer.
-                let _ = http1::Builder::new()
+                let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_READ_TIMEOUT)
                     .writev(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::select! {
+                    _ = connection => {}
+                    () = admitted.pushed_out() => {}
+                }
             });
         }
     }
@@ -220,10 +248,15 @@ impl Refusal {
         quote(message, &mut body);
         body.push('}');
         let mut response = respond(status, Bytes::from(body));
+        let headers = response.headers_mut();
         if self == Refusal::Method {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET"));
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
+        }
+        // A request that failed the checks is not from a client of ours: its connection ends
+        // (hyper closes it once this is written). An owner's request for expired
+        // credentials keeps its connection for the next try.
+        if self != Refusal::Expired {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

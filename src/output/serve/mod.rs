@@ -6,6 +6,7 @@
 //! SIGINT or SIGTERM. The HTTP side is in `endpoint`, the refreshing in `refresh`.
 
 mod child;
+mod connections;
 mod endpoint;
 mod exports;
 mod refresh;
@@ -70,7 +71,8 @@ pub fn run(
     let held = Arc::new(refresh::Held::new(issued.credentials));
     let provider: Arc<dyn Provider> = Arc::clone(&session) as Arc<dyn Provider>;
     let _refresher = refresh::start(provider, session.min_ttl(), Arc::clone(&held))?;
-    let server = endpoint::Server::new(held, token, port);
+    let connections = connections::Connections::new(connections::Caps::from_descriptor_limit());
+    let server = endpoint::Server::new(held, token, port, connections);
     let region = issued.region;
 
     runtime.block_on(async move {

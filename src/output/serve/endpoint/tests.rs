@@ -57,7 +57,16 @@ fn server(expiration: i64) -> Arc<Server> {
         session_token: SecretString::from("tok\nen"),
         expiration: DateTime::from_secs(expiration),
     }));
-    Server::new(held, Token::generate().unwrap(), PORT)
+    let caps = super::super::connections::Caps {
+        overall: 8,
+        per_peer: 8,
+    };
+    Server::new(
+        held,
+        Token::generate().unwrap(),
+        PORT,
+        Connections::new(caps),
+    )
 }
 
 fn request(method: &str, host: Option<&str>, authorization: Option<&str>) -> Parts {
@@ -139,10 +148,19 @@ fn each_check_has_its_status() {
         (request("HEAD", host, Some(&token)), 405),
         (request("GET", host, Some(&token)), 200),
     ];
-    for (parts, status) in cases {
+    let mut elsewhere = request("GET", host, Some(&token));
+    elsewhere.uri = "/latest/meta-data".parse().unwrap();
+    for (parts, status) in cases.into_iter().chain([(elsewhere, 404)]) {
         let response = server.answer(&parts);
         assert_eq!(response.status().as_u16(), status, "{parts:?}");
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        // A refused request's connection ends; a served one's stays for the next.
+        let closes = response.headers().get(header::CONNECTION);
+        if status == 200 {
+            assert_eq!(closes, None, "{parts:?}");
+        } else {
+            assert_eq!(closes.unwrap(), "close", "{parts:?}");
+        }
     }
 }
 
@@ -180,6 +198,8 @@ fn expired_credentials_are_a_503_with_a_json_error() {
     let parts = request("GET", Some("localhost"), Some(server.token()));
     let response = server.answer(&parts);
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // The owner's SDK asks again on the same connection once a refresh worked.
+    assert_eq!(response.headers().get(header::CONNECTION), None);
     let text = body(response);
     assert!(text.starts_with("{\"code\": \"CredentialsExpired\", \"message\": "));
     assert!(!text.contains("cret"));
