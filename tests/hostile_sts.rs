@@ -517,3 +517,25 @@ fn credentials_that_expired_already_or_outlive_any_session_are_refused() {
         );
     }
 }
+
+/// Regression (second review, item 9): `| Invoke-Expression` takes a native command's output
+/// a line at a time, so a value with a line break would be evaluated outside its quotes.
+/// PowerShell output refuses it (exit 1, stdout empty, the variable named, no secret shown).
+#[test]
+fn a_line_break_in_a_value_is_refused_for_powershell() {
+    let sandbox = Sandbox::new();
+    for token in ["tok\nen; Remove-Item x", "tok\ren", "tok\u{2028}en"] {
+        let server = HostileSts::always(Reply::Credentials(FakeCredentials {
+            session_token: token.into(),
+            ..FakeCredentials::plain()
+        }));
+        let out = run(against(&server, &sandbox).args(["--format", "powershell"]));
+        out.assert_failure(1);
+        assert!(out.stdout.is_empty(), "{}", out.describe());
+        assert!(
+            out.stderr.contains("AWS_SESSION_TOKEN") && !out.stderr.contains("Remove-Item"),
+            "{}",
+            out.describe()
+        );
+    }
+}
