@@ -109,8 +109,10 @@ impl Redirect {
         loop {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
-                    // Another user's connection, or one too many: closed, nothing read.
-                    if peer::is_own(peer, self.local)
+                    // Another user's connection, one too many, or one after the redirect
+                    // was given (the page is gone): closed, nothing read.
+                    if !shared.given.load(Ordering::SeqCst)
+                        && peer::is_own(peer, self.local)
                         && shared.open.load(Ordering::SeqCst) < MAX_OPEN
                     {
                         start_answering(stream, &shared, &done);
