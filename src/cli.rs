@@ -8,6 +8,9 @@ use secrecy::SecretString;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+mod scope;
+pub use scope::ScopeArgs;
+
 /// Turn the AWS keys in your password manager into short-lived STS credentials:
 /// eval "$(aws-auth --profile work)"
 #[derive(Parser)]
@@ -396,6 +399,9 @@ pub struct FlowArgs {
         default_value_t = 900
     )]
     pub min_ttl: u64,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {

@@ -334,3 +334,38 @@ fn without_a_profile_every_profile_is_checked_in_a_block_of_its_own() {
         "{text}"
     );
 }
+
+/// A profile's scope is read and checked (the policy file too) and summed up; a scope with
+/// no role is a failed check that says why.
+#[test]
+fn a_profile_s_scope_is_checked_and_a_scope_without_a_role_fails() {
+    let kit = kit_with_profile(3);
+    kit.profiles(
+        "[profiles.doc]\nbackend = \"pass\"\nread_only = true\nsource_identity = \"agent\"\n\
+         tags = { purpose = \"agent\" }\n",
+    );
+    let out = doctor(&kit);
+    out.assert_success();
+    assert_line(&out, |l| {
+        l == "✓ scope of the role session, within STS's limits: ReadOnlyAccess; source identity agent; tags purpose"
+    });
+    kit.pass_insert(
+        "aws-auth/doc",
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"
+        ),
+    );
+    let out = doctor(&kit);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert_line(&out, |l| {
+        l.starts_with(
+            "✗ scope (ReadOnlyAccess; source identity agent; tags purpose) without a role",
+        )
+    });
+    kit.profiles("[profiles.doc]\nbackend = \"pass\"\ntags = { \"aws:x\" = \"v\" }\n");
+    let out = doctor(&kit);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert_line(&out, |l| {
+        l.starts_with("✗ profile \"doc\", tags: \"aws:x\" starts with \"aws:\"")
+    });
+}

@@ -24,6 +24,7 @@ mod profiles;
 mod quoting;
 mod readme;
 mod rotate;
+mod scope;
 mod second_user;
 mod serve;
 mod sessions;

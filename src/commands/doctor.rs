@@ -259,6 +259,19 @@ fn mfa_checks(report: &mut Report, run: &Resolved) {
     for role in &run.roles {
         report.pass(&format!("role {}: well formed", role.role_arn));
     }
+    if let Some(scope) = run.roles.last().and_then(|role| role.scope.as_ref()) {
+        report.pass(&format!(
+            "scope of the role session, within STS's limits: {}",
+            scope.summary()
+        ));
+    }
+    if let Some(scope) = &run.roleless_scope {
+        report.fail(&format!(
+            "scope ({}) without a role: GetSessionToken takes none of it; set role_arn (only login, \
+             through GetFederationToken, can use session policies and tags without one)",
+            scope.summary()
+        ));
+    }
     if run.serial.is_none() {
         return;
     }

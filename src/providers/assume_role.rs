@@ -6,6 +6,7 @@ use super::Provider;
 use super::code::{MfaDevice, coded_call};
 use crate::credentials::{Issued, SourceCredentials};
 use crate::error::Error;
+use crate::settings::scope::Scope;
 use crate::sts::{Call, Mfa, Sts};
 
 /// One role to assume, with its own settings.
@@ -16,6 +17,8 @@ pub struct RoleStep {
     /// Sent only when given (STS's default is an hour).
     pub duration_seconds: Option<u64>,
     pub external_id: Option<String>,
+    /// The run's scope: on the last role only (the session handed out), when there is one.
+    pub scope: Option<Scope>,
 }
 
 impl RoleStep {
@@ -26,6 +29,7 @@ impl RoleStep {
             duration_seconds: self.duration_seconds,
             external_id: self.external_id.clone(),
             mfa,
+            scope: self.scope.clone().map(Box::new),
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::Provider;
 use crate::credentials::{Issued, SourceCredentials};
 use crate::error::Error;
+use crate::settings::scope::Scope;
 use crate::sts::client::SdkSts;
 
 pub struct Federation<'a> {
@@ -13,13 +14,18 @@ pub struct Federation<'a> {
     /// The federated user's name (at most 32 characters).
     pub name: String,
     pub duration_seconds: u64,
+    /// Session policies and tags to send in place of the allow-all policy.
+    pub scope: Option<&'a Scope>,
 }
 
 impl Provider for Federation<'_> {
     fn retrieve(&self) -> Result<Issued, Error> {
-        let credentials =
-            self.sts
-                .federation_token(self.source, &self.name, self.duration_seconds)?;
+        let credentials = self.sts.federation_token(
+            self.source,
+            &self.name,
+            self.duration_seconds,
+            self.scope,
+        )?;
         Ok(Issued::plain(credentials))
     }
 }

@@ -14,6 +14,7 @@ use crate::secrets::totp::Totp;
 use crate::settings::config::ViaRole;
 use crate::settings::profile::{self, NO_DEVICE, ProfileError};
 use crate::settings::run::{ProfileRun, RunSettings, Source};
+use crate::settings::scope::Scope;
 use crate::settings::session_name;
 use crate::settings::validate::{self, CHAINED_ROLE_MAX};
 use secrecy::SecretString;
@@ -31,6 +32,9 @@ pub struct Resolved {
     pub region: Option<String>,
     /// Where STS is asked: the given region, else the environment's, else us-east-1.
     pub sts_region: String,
+    /// A scope given with no role to carry it: GetSessionToken takes none (an error), and
+    /// only `login`'s GetFederationToken can take part of it.
+    pub roleless_scope: Option<Scope>,
 }
 
 impl Resolved {
@@ -46,7 +50,7 @@ impl Resolved {
             Source::Env(keys) => {
                 let values = Values::of_flags(&settings.flags, given);
                 let asker = asker(None);
-                assemble(values, &[], keys.clone(), |code| {
+                assemble(values, &[], keys.clone(), &settings.scope, |code| {
                     CodeSource::pick(None, code, None, asker)
                 })
             }
@@ -59,7 +63,7 @@ impl Resolved {
                     &p.via_roles[..]
                 };
                 let asker = asker(Some(&p.name));
-                assemble(values, via, source, |code| {
+                assemble(values, via, source, &settings.scope, |code| {
                     CodeSource::pick(totp, code, deferred, asker)
                 })
             }
@@ -76,16 +80,18 @@ impl Resolved {
         code: CodeSource,
     ) -> Result<Resolved, Error> {
         let values = Values::of_flags(flags, flags.token_code.clone());
-        assemble(values, via, source, |_| code)
+        let scope = crate::settings::scope::resolve(&flags.scope, None, None)?;
+        assemble(values, via, source, &scope, |_| code)
     }
 }
 
-/// The merged values checked together and made into a run; `code` makes the code source
-/// from the code in hand, if any.
+/// The merged values checked together and made into a run, `scope` on its last role; `code`
+/// makes the code source from the code in hand, if any.
 fn assemble(
     values: Values,
     via: &[ViaRole],
     source: SourceCredentials,
+    scope: &Scope,
     code: impl FnOnce(Option<SecretString>) -> CodeSource,
 ) -> Result<Resolved, Error> {
     check_combination(&values, via, source.session_token.is_some())?;
@@ -103,6 +109,7 @@ fn assemble(
             session_name: v.role_session_name.clone().unwrap_or_else(default_name),
             duration_seconds: None,
             external_id: v.external_id.clone(),
+            scope: None,
         })
         .collect();
     if let Some(role_arn) = &values.role_arn {
@@ -111,8 +118,24 @@ fn assemble(
             session_name: values.session_name.clone().unwrap_or_else(default_name),
             duration_seconds: values.role_duration,
             external_id: values.external_id.clone(),
+            scope: None,
         });
     }
+    // The session handed out is the last role's: the scope narrows and marks that one.
+    let scope = (!scope.is_empty()).then(|| scope.clone());
+    if let Some(scope) = &scope {
+        scope.check_size(crate::sts::partition(&sts_region))?;
+    }
+    let roleless_scope = match roles.last_mut() {
+        Some(last) => {
+            if let Some(scope) = &scope {
+                scope.check_accounts(&last.role_arn)?;
+            }
+            last.scope = scope;
+            None
+        }
+        None => scope,
+    };
     Ok(Resolved {
         source,
         serial: values.serial,
@@ -121,6 +144,7 @@ fn assemble(
         session_duration: values.session_duration,
         region: values.region,
         sts_region,
+        roleless_scope,
     })
 }
 

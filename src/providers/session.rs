@@ -13,6 +13,7 @@ use crate::credentials::Issued;
 use crate::error::Error;
 use crate::settings::identity::DEFAULT_SESSION_DURATION;
 use crate::settings::run::{RunSettings, Source};
+use crate::settings::scope::Scope;
 use crate::settings::session_name;
 use crate::sts::client::SdkSts;
 use secrecy::SecretString;
@@ -68,6 +69,10 @@ impl Session {
     /// Credentials with more than `--min-ttl` left: cached ones, else new ones. With a
     /// cache, one run at a time per profile asks; the others wait and take its result.
     pub fn obtain(&self) -> Result<Issued, Error> {
+        // Known before the cache or any backend is asked: no role can carry the scope.
+        if self.settings.has_no_role() && !self.settings.scope.is_empty() {
+            return Err(scope_needs_role(&self.settings.scope, None));
+        }
         let step = Fresh { session: self };
         let Some(cache) = &self.cache else {
             return step.retrieve();
@@ -106,6 +111,16 @@ impl Session {
                     .into(),
             ));
         }
+        if let Some(scope) = &run.roleless_scope
+            && (scope.source_identity.is_some() || !scope.transitive_tags.is_empty())
+        {
+            return Err(Error::Usage(
+                "without a role, the console session comes from GetFederationToken, which takes no source identity \
+                 and no transitive tags (only session policies and tags): give a role (--role-arn or the profile's \
+                 role_arn) to carry them, or leave them out"
+                    .into(),
+            ));
+        }
         crate::say!(
             "aws-auth: no role: signing in as a federated user of GetFederationToken, which carries no MFA, so a \
              policy that requires MFA will deny it; set a role (--role-arn or role_arn) to sign in through it"
@@ -120,6 +135,7 @@ impl Session {
             source: &run.source,
             name,
             duration_seconds: run.session_duration.unwrap_or(DEFAULT_SESSION_DURATION),
+            scope: run.roleless_scope.as_ref(),
         }
         .retrieve()?;
         Ok(Issued {
@@ -148,6 +164,9 @@ impl Provider for Fresh<'_> {
     fn retrieve(&self) -> Result<Issued, Error> {
         let settings = &self.session.settings;
         let run = Resolved::read(settings, self.session.given_code())?;
+        if let Some(scope) = &run.roleless_scope {
+            return Err(scope_needs_role(scope, settings.profile()));
+        }
         if self.session.cache.is_some()
             && let Some(warning) = never_cached_warning(&run, settings.min_ttl)
         {
@@ -165,6 +184,21 @@ impl Provider for Fresh<'_> {
             ..issued
         })
     }
+}
+
+/// A scope with no role to carry it: said, never dropped.
+fn scope_needs_role(scope: &Scope, profile: Option<&str>) -> Error {
+    let add = match profile {
+        Some(profile) => format!(
+            "pass --role-arn ARN, or give the profile one (aws-auth configure --profile {profile} --role-arn ARN)"
+        ),
+        None => "pass --role-arn ARN".to_owned(),
+    };
+    Error::Usage(format!(
+        "{} scope a role session, and there is no role: GetSessionToken takes no session policy, tag or source \
+         identity, and aws-auth does not drop them. Assume a role to scope: {add}",
+        scope.named()
+    ))
 }
 
 /// A session asked for no longer than `--min-ttl` is never served from the cache: the

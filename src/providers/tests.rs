@@ -61,6 +61,7 @@ struct Seen {
     role_arn: Option<String>,
     session_name: Option<String>,
     external_id: Option<String>,
+    scope: Option<crate::settings::scope::Scope>,
 }
 
 /// An STS that records each call and answers with fresh credentials (ASIA1, ASIA2, ...).
@@ -88,23 +89,25 @@ impl Sts for Recording {
         call: &Call,
     ) -> Result<SessionCredentials, StsError> {
         let mut seen = self.seen.lock().unwrap();
-        let (duration, mfa, role_arn, session_name, external_id) = match call {
+        let (duration, mfa, role_arn, session_name, external_id, scope) = match call {
             Call::SessionToken {
                 duration_seconds,
                 mfa,
-            } => (Some(*duration_seconds), mfa, None, None, None),
+            } => (Some(*duration_seconds), mfa, None, None, None, None),
             Call::AssumeRole {
                 role_arn,
                 session_name,
                 duration_seconds,
                 external_id,
                 mfa,
+                scope,
             } => (
                 *duration_seconds,
                 mfa,
                 Some(role_arn.clone()),
                 Some(session_name.clone()),
                 external_id.clone(),
+                scope.as_deref().cloned(),
             ),
         };
         seen.push(Seen {
@@ -118,6 +121,7 @@ impl Sts for Recording {
             role_arn,
             session_name,
             external_id,
+            scope,
         });
         if seen.len() <= self.refuse_codes {
             return Err(StsError::new(
@@ -537,8 +541,18 @@ fn the_cache_key_names_what_is_asked_for_not_how() {
     use crate::settings::identity::credentials_key;
     use crate::settings::run::Source;
     let specs = crate::secrets::backend::spec::Specs::load(None).unwrap();
+    let scoped = |scope: &crate::settings::scope::Scope| {
+        credentials_key(
+            &role_flow(None),
+            &Source::Env(long_term()),
+            scope,
+            Some("http://e"),
+            &specs,
+            None,
+        )
+    };
     let key = |flags: &FlowArgs, source: &Source, endpoint: Option<&str>| {
-        credentials_key(flags, source, endpoint, &specs, None)
+        credentials_key(flags, source, &Default::default(), endpoint, &specs, None)
     };
     let source = || Source::Env(long_term());
     let base = key(&role_flow(None), &source(), Some("http://e"));
@@ -564,6 +578,44 @@ fn the_cache_key_names_what_is_asked_for_not_how() {
         ..long_term()
     });
     assert_ne!(key(&role_flow(None), &other_keys, Some("http://e")), base);
+    // Every part of a scope makes a key of its own: a scoped session never answers an
+    // unscoped run, nor another scope.
+    use crate::settings::scope::Scope;
+    assert_eq!(scoped(&Scope::default()), base);
+    let scopes = [
+        Scope {
+            policy: Some("{\"Statement\":[]}".into()),
+            ..Scope::default()
+        },
+        Scope {
+            policy_arns: vec!["arn:aws:iam::aws:policy/A".into()],
+            ..Scope::default()
+        },
+        Scope {
+            read_only: true,
+            ..Scope::default()
+        },
+        Scope {
+            source_identity: Some("agent".into()),
+            ..Scope::default()
+        },
+        Scope {
+            tags: vec![("k".into(), "v".into())],
+            ..Scope::default()
+        },
+        Scope {
+            tags: vec![("k".into(), "w".into())],
+            ..Scope::default()
+        },
+        Scope {
+            tags: vec![("k".into(), "v".into())],
+            transitive_tags: vec!["k".into()],
+            ..Scope::default()
+        },
+    ];
+    let keys: std::collections::BTreeSet<String> = scopes.iter().map(scoped).collect();
+    assert_eq!(keys.len(), scopes.len());
+    assert!(!keys.contains(&base));
 }
 
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
@@ -644,6 +696,7 @@ fn every_role_parameter_reaches_the_call() {
             role_arn: Some(ROLE.into()),
             session_name: Some("ci.job@build".into()),
             external_id: Some("partner-7".into()),
+            scope: None,
         }]
     );
 }
@@ -975,4 +1028,97 @@ fn a_totp_code_is_not_retried_after_another_refusal() {
     .unwrap_err();
     assert_eq!(err.exit_code(), 1, "{err}");
     assert_eq!(calls(&sts).len(), 1);
+}
+
+fn scoped_flow() -> FlowArgs {
+    FlowArgs {
+        serial_number: Some(SERIAL.into()),
+        role_arn: Some(ROLE.into()),
+        scope: crate::cli::ScopeArgs {
+            read_only: true,
+            source_identity: Some("agent".into()),
+            tags: vec![("job".into(), "nightly".into())],
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The scope goes on the AssumeRole whose session is handed out, whatever it is assumed
+/// from; the cached MFA session (GetSessionToken) carries none, so it stays shared with
+/// unscoped runs and a scoped run asks for no new code.
+#[test]
+fn the_scope_goes_on_the_last_role_only_and_the_mfa_session_stays_unscoped() {
+    let expected = crate::settings::scope::Scope {
+        read_only: true,
+        source_identity: Some("agent".into()),
+        tags: vec![("job".into(), "nightly".into())],
+        ..Default::default()
+    };
+    // From the keys (no cache): one AssumeRole, scoped.
+    let sts = Recording::default();
+    run_with(&scoped_flow(), &long_term(), code(), &sts, None).unwrap();
+    let seen = calls(&sts);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].scope.as_ref(), Some(&expected));
+    // From the cached MFA session: GetSessionToken unscoped, the role scoped.
+    let sts = Recording::default();
+    let cache = memory_cache();
+    run_with(&scoped_flow(), &long_term(), code(), &sts, Some(&cache)).unwrap();
+    let seen = calls(&sts);
+    assert_eq!(
+        seen.iter()
+            .map(|s| (s.operation, s.scope.is_some()))
+            .collect::<Vec<_>>(),
+        [("GetSessionToken", false), ("AssumeRole", true)]
+    );
+    // A chain: the roles on the way carry nothing, the profile's own role the scope.
+    let sts = Recording::default();
+    let via = [ViaRole {
+        profile: "base".into(),
+        role_arn: "arn:aws:iam::123456789012:role/base".into(),
+        ..Default::default()
+    }];
+    let run = Resolved::from_flags(&scoped_flow(), &via, long_term(), code()).unwrap();
+    stack::choose(&run, &sts, None).retrieve().unwrap();
+    let seen = calls(&sts);
+    assert_eq!(
+        seen.iter()
+            .map(|s| (s.role_arn.clone().unwrap_or_default(), s.scope.is_some()))
+            .collect::<Vec<_>>(),
+        [
+            ("arn:aws:iam::123456789012:role/base".to_owned(), false),
+            (ROLE.to_owned(), true)
+        ]
+    );
+}
+
+/// Without a role the scope is kept aside (login's GetFederationToken can take part of it),
+/// never on a role that is not there, and its size is checked in the run's partition.
+#[test]
+fn a_scope_without_a_role_is_kept_aside_and_its_size_checked() {
+    let flags = FlowArgs {
+        role_arn: None,
+        ..scoped_flow()
+    };
+    let run = Resolved::from_flags(&flags, &[], long_term(), code()).unwrap();
+    assert!(run.roles.is_empty());
+    assert!(run.roleless_scope.is_some_and(|s| s.read_only));
+    let too_many = FlowArgs {
+        scope: crate::cli::ScopeArgs {
+            policy_arns: (0..10)
+                .map(|n| format!("arn:aws:iam::123456789012:policy/p{n}"))
+                .collect(),
+            read_only: true,
+            ..Default::default()
+        },
+        ..scoped_flow()
+    };
+    let error = Resolved::from_flags(&too_many, &[], long_term(), code())
+        .err()
+        .unwrap();
+    assert!(
+        error.to_string().starts_with("11 managed session policies"),
+        "{error}"
+    );
 }

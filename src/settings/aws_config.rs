@@ -283,6 +283,7 @@ pub fn resolve(
         }
     }
     chained.reverse();
+    raw.take_scope(&mine);
     raw.prompt = mine.prompt.or(raw.prompt);
     raw.mfa_code = mine.mfa_code.or(raw.mfa_code);
     raw.role_duration_seconds = match (mine.role_duration_seconds, &section.duration_seconds) {

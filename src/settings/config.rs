@@ -28,6 +28,29 @@ pub struct RawProfile {
     pub region: Option<String>,
     /// How the MFA code is asked when it must be: auto, terminal, zenity, kdialog, osascript.
     pub prompt: Option<String>,
+    /// The scope of the profile's role sessions (`settings::scope`): an inline session
+    /// policy as JSON text, or the path of a file that holds one.
+    pub policy: Option<String>,
+    pub policy_file: Option<String>,
+    pub policy_arns: Option<Vec<String>>,
+    pub read_only: Option<bool>,
+    pub source_identity: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub transitive_tags: Option<Vec<String>>,
+}
+
+impl RawProfile {
+    /// Takes `from`'s scope fields, all of them: a profile's scope is its own, never one
+    /// inherited along a source_profile chain.
+    pub fn take_scope(&mut self, from: &RawProfile) {
+        self.policy.clone_from(&from.policy);
+        self.policy_file.clone_from(&from.policy_file);
+        self.policy_arns.clone_from(&from.policy_arns);
+        self.read_only = from.read_only;
+        self.source_identity.clone_from(&from.source_identity);
+        self.tags.clone_from(&from.tags);
+        self.transitive_tags.clone_from(&from.transitive_tags);
+    }
 }
 
 /// A role assumed on the way to a profile's own: that of a profile of its `source_profile`
@@ -57,6 +80,13 @@ impl std::fmt::Debug for RawProfile {
             .field("external_id", &self.external_id)
             .field("region", &self.region)
             .field("prompt", &self.prompt)
+            .field("policy", &self.policy)
+            .field("policy_file", &self.policy_file)
+            .field("policy_arns", &self.policy_arns)
+            .field("read_only", &self.read_only)
+            .field("source_identity", &self.source_identity)
+            .field("tags", &self.tags)
+            .field("transitive_tags", &self.transitive_tags)
             .finish()
     }
 }

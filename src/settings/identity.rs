@@ -12,6 +12,7 @@ use crate::credentials::SourceCredentials;
 use crate::secrets::backend::spec::Specs;
 use crate::settings::reference::{self, Reference, Value};
 use crate::settings::run::Source;
+use crate::settings::scope::Scope;
 use secrecy::ExposeSecret;
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub const DEFAULT_SESSION_DURATION: u64 = 43_200;
 pub fn credentials_key(
     flags: &FlowArgs,
     source: &Source,
+    scope: &Scope,
     endpoint: Option<&str>,
     specs: &Specs,
     home: Option<&Path>,
@@ -88,6 +90,8 @@ pub fn credentials_key(
         // (which needs no field: a cache is the user's own).
         .field("USER", crate::env::var("USER").as_deref())
         .field("LOGNAME", crate::env::var("LOGNAME").as_deref());
+    // What the session may do and how it is marked, whichever of flags and profile said it.
+    scope.add_to_key(&mut key);
     key.finish()
 }
 

@@ -12,6 +12,7 @@ use crate::secrets::backend::spec::Specs;
 use crate::secrets::dialog::Prompt;
 use crate::settings::config::{RawProfile, ViaRole};
 use crate::settings::files::Files;
+use crate::settings::scope::{self, Scope};
 use crate::settings::validate::{self, ROLE_DURATION, SESSION_DURATION};
 use crate::settings::{identity, profile};
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub struct RunSettings {
     /// Variables that hold a secret the profile reads with `env:`: no child inherits them
     /// (they are removed from the runner's children from the moment these settings exist).
     pub scrub: Vec<String>,
+    /// What the role session is narrowed to and marked with (checked, the policy read).
+    pub scope: Scope,
     /// What the credentials asked for are filed under in the cache.
     pub cache_key: String,
     /// The per-profile lock's name.
@@ -123,6 +126,14 @@ impl RunSettings {
         home: Option<PathBuf>,
     ) -> Result<RunSettings, Error> {
         let sts_url = crate::env::endpoint_url(crate::env::STS_ENDPOINT)?;
+        let scope = match &source {
+            Source::Profile(p) => scope::resolve(
+                &flags.scope,
+                Some((&p.name, &p.raw, &p.file)),
+                home.as_deref(),
+            )?,
+            Source::Env(_) => scope::resolve(&flags.scope, None, home.as_deref())?,
+        };
         let (prompt, scrub) = match &source {
             Source::Profile(p) => (
                 crate::env::prompt(p.raw.prompt.as_deref().map(|text| (p.name.as_str(), text)))?,
@@ -138,8 +149,14 @@ impl RunSettings {
         for var in &scrub {
             crate::secrets::process::scrub(var);
         }
-        let cache_key =
-            identity::credentials_key(flags, &source, sts_url.as_deref(), &specs, home.as_deref());
+        let cache_key = identity::credentials_key(
+            flags,
+            &source,
+            &scope,
+            sts_url.as_deref(),
+            &specs,
+            home.as_deref(),
+        );
         let lock_name = identity::lock_name(&source);
         Ok(RunSettings {
             flags: flags.clone(),
@@ -149,6 +166,7 @@ impl RunSettings {
             sts_url,
             prompt,
             scrub,
+            scope,
             cache_key,
             lock_name,
             source,
@@ -163,6 +181,12 @@ impl RunSettings {
             Source::Profile(p) => Some(&p.name),
             Source::Env(_) => None,
         }
+    }
+
+    /// Whether no role can come of these settings: keys from the environment and no
+    /// `--role-arn` (a profile's role may still be a line of its backend entry).
+    pub fn has_no_role(&self) -> bool {
+        matches!(self.source, Source::Env(_)) && self.flags.role_arn.is_none()
     }
 
     /// What the cache files this run's sessions under: the profile, or "" for keys from the

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+mod scope;
+pub use scope::{
+    MAX_POLICY_ARNS, MAX_POLICY_CHARS, MAX_TAGS, policy_arn, source_identity, tag_key, tag_value,
+};
+
 /// One rejected input: which field, and what is wrong with it, in plain words.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ValidationError {
@@ -128,7 +133,7 @@ pub fn serial_number(serial: &str) -> Result<(), ValidationError> {
         ));
     }
     if serial.starts_with("arn:") {
-        let parts = arn_parts(serial).ok_or_else(|| {
+        let parts = arn_parts(serial, false).ok_or_else(|| {
             reject(
                 FIELD,
                 format!(
@@ -169,7 +174,7 @@ pub fn role_arn(arn: &str) -> Result<(), ValidationError> {
             format!("must be 20 to 2048 characters long (got {len}); {EXPECTED}"),
         ));
     }
-    let parts = arn_parts(arn)
+    let parts = arn_parts(arn, false)
         .ok_or_else(|| reject(FIELD, format!("{arn} is not a well-formed ARN; {EXPECTED}")))?;
     let Some(path_and_name) = parts.resource.strip_prefix("role/") else {
         return Err(reject(
@@ -208,8 +213,9 @@ struct ArnParts<'a> {
 }
 
 /// `arn:partition:service:region:account:resource`, with the checks IAM ARNs need:
-/// a known partition shape, no region, a 12-digit account.
-fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
+/// a known partition shape, no region, a 12-digit account (or `aws`, for AWS managed
+/// policies, when `aws_owned`).
+fn arn_parts(arn: &str, aws_owned: bool) -> Option<ArnParts<'_>> {
     let mut it = arn.splitn(6, ':');
     let (prefix, partition, service, region, account, resource) = (
         it.next()?,
@@ -226,8 +232,8 @@ fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
     (prefix == "arn"
         && partition_ok
         && region.is_empty()
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+        && ((account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+            || (aws_owned && account == "aws"))
         && !resource.is_empty())
     .then_some(ArnParts { service, resource })
 }

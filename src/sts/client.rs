@@ -57,6 +57,11 @@ impl SdkSts {
     }
 
     /// The bound on one call.
+    /// The region STS is asked in.
+    pub(super) fn region(&self) -> &str {
+        &self.endpoint.region
+    }
+
     pub(super) fn timeout(&self) -> Duration {
         self.endpoint.timeout
     }
@@ -115,6 +120,7 @@ impl SdkSts {
                 duration_seconds,
                 external_id,
                 mfa,
+                scope,
             } => {
                 let mut request = client
                     .assume_role()
@@ -122,6 +128,17 @@ impl SdkSts {
                     .role_session_name(session_name)
                     .set_duration_seconds(duration_seconds.map(to_i32))
                     .set_external_id(external_id.clone());
+                if let Some(scope) = scope {
+                    request = request
+                        .set_policy(scope.policy.clone())
+                        .set_policy_arns(super::scope::policy_arns(scope, self.region()))
+                        .set_tags(
+                            super::scope::tags(scope)
+                                .map_err(|e| fail(StsErrorKind::Request(e)))?,
+                        )
+                        .set_transitive_tag_keys(super::scope::transitive(scope))
+                        .set_source_identity(scope.source_identity.clone());
+                }
                 if let Some(mfa) = mfa {
                     request = request
                         .serial_number(&mfa.serial_number)

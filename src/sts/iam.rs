@@ -89,6 +89,7 @@ impl fmt::Display for IamError {
             StsErrorKind::NoCredentials => {
                 write!(f, "IAM {op} at {at} answered without the new key")
             }
+            StsErrorKind::Request(detail) => write!(f, "IAM {op} was not sent: {detail}"),
         }
     }
 }

@@ -8,8 +8,10 @@ pub mod client;
 pub mod federation;
 pub mod iam;
 pub mod identity;
+mod scope;
 
 use crate::credentials::{KeyOrigin, SessionCredentials, SourceCredentials};
+use crate::settings::scope::Scope;
 use secrecy::SecretString;
 use std::fmt;
 use std::time::Duration;
@@ -34,6 +36,8 @@ pub enum Call {
         duration_seconds: Option<u64>,
         external_id: Option<String>,
         mfa: Option<Mfa>,
+        /// Session policies, tags and a source identity, when the run is scoped.
+        scope: Option<Box<Scope>>,
     },
 }
 
@@ -57,6 +61,26 @@ impl Call {
             Call::AssumeRole { role_arn, .. } => Some(role_arn),
             Call::SessionToken { .. } => None,
         }
+    }
+
+    /// What the role's trust policy must allow besides sts:AssumeRole, for this call's marks.
+    fn trust_needs(&self) -> Vec<&'static str> {
+        let Call::AssumeRole {
+            scope: Some(scope), ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        [
+            (
+                "sts:SetSourceIdentity (for the source identity)",
+                scope.source_identity.is_some(),
+            ),
+            ("sts:TagSession (for the tags)", !scope.tags.is_empty()),
+        ]
+        .iter()
+        .filter_map(|(action, needed)| needed.then_some(*action))
+        .collect()
     }
 
     fn serial_number(&self) -> Option<&str> {
@@ -96,6 +120,8 @@ pub struct StsError {
     pub device: Option<String>,
     /// Where the keys that signed the call came from, named when STS refuses them.
     pub keys: KeyOrigin,
+    /// What the trust policy must allow for the call's source identity and tags.
+    pub trust_needs: Vec<&'static str>,
     pub endpoint: String,
     pub kind: StsErrorKind,
 }
@@ -116,6 +142,8 @@ pub enum StsErrorKind {
     BadResponse { status: Option<u16>, detail: String },
     /// The answer parsed but held no credentials.
     NoCredentials,
+    /// The request could not be made from what was given (nothing was sent).
+    Request(String),
 }
 
 impl StsError {
@@ -126,6 +154,7 @@ impl StsError {
             serial_number: call.serial_number().map(str::to_owned),
             device: None,
             keys: KeyOrigin::default(),
+            trust_needs: call.trust_needs(),
             endpoint: endpoint.to_owned(),
             kind,
         }
@@ -139,6 +168,7 @@ impl StsError {
             serial_number: None,
             device: None,
             keys: KeyOrigin::default(),
+            trust_needs: Vec::new(),
             endpoint: endpoint.to_owned(),
             kind,
         }
@@ -183,13 +213,27 @@ impl StsError {
         }
         match (code, self.operation) {
             ("AccessDenied", "AssumeRole") => format!(
-                "Your IAM user needs sts:AssumeRole on {role}, and the role's trust policy must allow it{}.",
+                "Your IAM user needs sts:AssumeRole on {role}, and the role's trust policy must allow it{}{}.",
+                self.trust_needs
+                    .iter()
+                    .map(|need| format!(" and {need}"))
+                    .collect::<String>(),
                 match (&self.serial_number, &self.device) {
                     (Some(_), _) => "; if the policy requires MFA, check that the MFA device ARN is yours",
                     (None, Some(_)) => "",
                     (None, None) => "; if the role requires MFA, pass --serial-number (or set mfa_serial in the profile)",
                 }
             ),
+            ("PackedPolicyTooLarge", _) => {
+                "The session policies and tags are too large once STS packs them: shorten the inline policy, or use \
+                 fewer managed policies or tags."
+                    .into()
+            }
+            ("MalformedPolicyDocument", _) => {
+                "The inline session policy is JSON but not a policy IAM accepts: check its grammar (Effect, Action, \
+                 Resource) against the IAM policy reference."
+                    .into()
+            }
             ("AccessDenied", _) => {
                 "Check that the MFA device ARN belongs to this IAM user and that the code is current (each code works once).".into()
             }
@@ -268,6 +312,9 @@ impl fmt::Display for StsError {
                 self.endpoint,
                 status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
             ),
+            StsErrorKind::Request(detail) => {
+                write!(f, "STS {}{target} was not sent: {detail}", self.operation)
+            }
             StsErrorKind::NoCredentials => write!(
                 f,
                 "STS {}{target} at {} answered without credentials. Check that the endpoint really is STS.",
@@ -278,6 +325,21 @@ impl fmt::Display for StsError {
 }
 
 impl std::error::Error for StsError {}
+
+/// The partition a region is in, as ARNs name it.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
 
 /// The longest any STS session lasts (GetSessionToken's 36 hours), and a little for clock
 /// steps: an answer that claims more was not made by STS.

@@ -13,6 +13,7 @@ fn assume(mfa: bool) -> Call {
             // Appears nowhere else (not in the account id), so a leak is a plain match.
             token_code: SecretString::from("907153"),
         }),
+        scope: None,
     }
 }
 
@@ -184,4 +185,87 @@ fn server_text_is_cleaned() {
         crate::report::clean(&"y".repeat(301)),
         format!("{}…", "y".repeat(300))
     );
+}
+
+/// A scoped AssumeRole that is refused names what the trust policy must also allow for its
+/// source identity and tags (and nothing more for a policy alone).
+#[test]
+fn a_refused_scoped_role_names_the_trust_policy_s_other_permissions() {
+    let scoped = |scope: Scope| {
+        let Call::AssumeRole {
+            role_arn,
+            session_name,
+            ..
+        } = assume(false)
+        else {
+            unreachable!()
+        };
+        Call::AssumeRole {
+            role_arn,
+            session_name,
+            duration_seconds: None,
+            external_id: None,
+            mfa: None,
+            scope: Some(Box::new(scope)),
+        }
+    };
+    let both = refused(
+        &scoped(Scope {
+            source_identity: Some("agent".into()),
+            tags: vec![("k".into(), "v".into())],
+            ..Scope::default()
+        }),
+        "AccessDenied",
+    );
+    assert!(
+        both.contains(
+            "the role's trust policy must allow it and sts:SetSourceIdentity (for the source identity) and \
+             sts:TagSession (for the tags)"
+        ),
+        "{both}"
+    );
+    let tags = refused(
+        &scoped(Scope {
+            tags: vec![("k".into(), "v".into())],
+            ..Scope::default()
+        }),
+        "AccessDenied",
+    );
+    assert!(
+        tags.contains("must allow it and sts:TagSession (for the tags)"),
+        "{tags}"
+    );
+    assert!(!tags.contains("SetSourceIdentity"), "{tags}");
+    let policy = refused(
+        &scoped(Scope {
+            read_only: true,
+            ..Scope::default()
+        }),
+        "AccessDenied",
+    );
+    assert!(
+        policy.contains("must allow it;") || policy.contains("must allow it."),
+        "{policy}"
+    );
+    assert!(
+        refused(&scoped(Scope::default()), "PackedPolicyTooLarge")
+            .contains("too large once STS packs them")
+    );
+    assert!(
+        refused(&assume(false), "MalformedPolicyDocument").contains("not a policy IAM accepts")
+    );
+}
+
+#[test]
+fn regions_name_their_partition() {
+    for (region, expected) in [
+        ("eu-west-1", "aws"),
+        ("us-east-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ] {
+        assert_eq!(partition(region), expected, "{region}");
+    }
 }

@@ -3,7 +3,8 @@
 //! request, any code but the current TOTP code of a seed), refuses GetSessionToken from
 //! session credentials and role chaining beyond one hour, can make a role require MFA (which
 //! an MFA session satisfies without a code), hands out fresh credentials on every call and
-//! knows them afterwards (GetCallerIdentity, the security token header, expiry), and records
+//! knows them afterwards (GetCallerIdentity, the security token header, expiry), answers
+//! GetFederationToken from long-term keys, and records
 //! every request so a test can count calls and read their parameters.
 //!
 //! Every request's SigV4 signature is checked (tests/support/sigv4.rs) with the secret of its
@@ -404,7 +405,7 @@ fn answer(
     let action = call.action.clone();
     if !matches!(
         action.as_str(),
-        "GetSessionToken" | "AssumeRole" | "GetCallerIdentity"
+        "GetSessionToken" | "AssumeRole" | "GetCallerIdentity" | "GetFederationToken"
     ) {
         return Err(Refusal(
             400,
@@ -417,6 +418,7 @@ fn answer(
     match action.as_str() {
         "GetSessionToken" => get_session_token(config, state, call, &signer),
         "AssumeRole" => assume_role(config, state, call, &signer),
+        "GetFederationToken" => federation_token(state, call, &signer),
         _ => Ok(caller_identity(&signer)),
     }
 }
@@ -615,6 +617,36 @@ fn assume_role(
         xml_escape(&arn)
     );
     Ok(credentials_response("AssumeRole", &issued, &user))
+}
+
+/// As AWS: long-term keys only, a name, up to 36 hours; the federated user's credentials.
+fn federation_token(state: &mut State, call: &Call, signer: &Signer) -> Result<String, Refusal> {
+    if !matches!(signer, Signer::LongTerm) {
+        return Err(Refusal::access_denied(
+            "Cannot call GetFederationToken with session credentials",
+        ));
+    }
+    let name = call
+        .param("Name")
+        .ok_or_else(|| Refusal::validation("Name is required"))?
+        .to_owned();
+    let lifetime = duration(call, 129_600)?.unwrap_or(43_200);
+    let arn = format!("arn:aws:sts::{ACCOUNT}:federated-user/{name}");
+    let user_id = format!("{ACCOUNT}:{name}");
+    let issued = issue(
+        state,
+        lifetime,
+        Principal::Role {
+            arn: arn.clone(),
+            user_id: user_id.clone(),
+        },
+    );
+    let user = format!(
+        "<FederatedUser>\n<FederatedUserId>{}</FederatedUserId>\n<Arn>{}</Arn>\n</FederatedUser>\n",
+        xml_escape(&user_id),
+        xml_escape(&arn)
+    );
+    Ok(credentials_response("GetFederationToken", &issued, &user))
 }
 
 fn caller_identity(signer: &Signer) -> String {

@@ -1,5 +1,6 @@
-//! credential_process output: one JSON object, `"Version": 1`, with `Expiration` so the SDKs
-//! refresh in time. Strings are escaped by hand into the caller's zeroizing buffer.
+//! JSON output: credential_process's object (`"Version": 1`, with `Expiration` so the SDKs
+//! refresh in time), or the `{"Credentials": {...}}` that `aws sts assume-role` prints.
+//! Strings are escaped by hand into the caller's zeroizing buffer.
 
 use crate::credentials::SessionCredentials;
 use secrecy::ExposeSecret;
@@ -14,6 +15,20 @@ pub fn render(creds: &SessionCredentials, expiration: &str, out: &mut String) {
     out.push_str(", \"Expiration\": ");
     quote(expiration, out);
     out.push_str("}\n");
+}
+
+/// `{"Credentials": {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}}`,
+/// the shape of `aws sts assume-role`'s output.
+pub fn render_sts(creds: &SessionCredentials, expiration: &str, out: &mut String) {
+    out.push_str("{\"Credentials\": {\"AccessKeyId\": ");
+    quote(&creds.access_key_id, out);
+    out.push_str(", \"SecretAccessKey\": ");
+    quote(creds.secret_access_key.expose_secret(), out);
+    out.push_str(", \"SessionToken\": ");
+    quote(creds.session_token.expose_secret(), out);
+    out.push_str(", \"Expiration\": ");
+    quote(expiration, out);
+    out.push_str("}}\n");
 }
 
 /// A JSON string literal (RFC 8259): `"` and `\` escaped, control characters as `\u00XX`.
@@ -48,6 +63,18 @@ mod tests {
                 .as_str(),
             "{\"Version\": 1, \"AccessKeyId\": \"ASIAEXAMPLE\", \"SecretAccessKey\": \"secret/key+1\", \
              \"SessionToken\": \"token==\", \"Expiration\": \"2026-11-24T20:00:00Z\"}\n"
+        );
+    }
+
+    #[test]
+    fn golden_sts() {
+        assert_eq!(
+            render(&tricky(), Some("eu-west-1"), Format::Sts)
+                .unwrap()
+                .as_str(),
+            "{\"Credentials\": {\"AccessKeyId\": \"ASIA'$(touch /tmp/pwned)'\", \
+             \"SecretAccessKey\": \"a\\\\b\\\"c`d$e\\nf'g\", \
+             \"SessionToken\": \"tok’en\\t\\u001b[31m;é\", \"Expiration\": \"2026-11-24T20:00:00Z\"}}\n"
         );
     }
 

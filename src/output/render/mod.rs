@@ -25,6 +25,16 @@ pub enum Format {
     Powershell,
     /// credential_process JSON (`"Version": 1`).
     Json,
+    /// The JSON `aws sts assume-role` prints (`{"Credentials": {...}}`), for scripts that
+    /// parse it.
+    Sts,
+}
+
+impl Format {
+    /// Whether it is JSON for a program, not code for a shell.
+    pub fn is_json(self) -> bool {
+        matches!(self, Format::Json | Format::Sts)
+    }
 }
 
 /// What cannot be rendered.
@@ -36,13 +46,13 @@ pub enum RenderError {
     )]
     Nul { variable: &'static str },
     #[error(
-        "--format json is for credential_process, not for variables a shell evaluates (use sh, fish or powershell)"
+        "--format json and sts are JSON for programs, not variables a shell evaluates (use sh, fish or powershell)"
     )]
     NotAShell,
     /// PowerShell's `| Invoke-Expression` takes a native command's output one line at a
     /// time, so a line break inside a quoted value would end the quote.
     #[error(
-        "STS returned a {variable} with a line break in it, which PowerShell would evaluate outside its quotes;          no real STS sends one: check the endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)"
+        "STS returned a {variable} with a line break in it, which PowerShell would evaluate outside its quotes; no real STS sends one: check the endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)"
     )]
     LineBreak { variable: &'static str },
 }
@@ -63,12 +73,16 @@ pub fn render(
     format: Format,
 ) -> Result<Zeroizing<String>, RenderError> {
     let expiration = format_expiration(&creds.expiration);
-    if format == Format::Json {
+    if format.is_json() {
         let vars = Vars::session(creds, region, &expiration, To::Shell);
         check(&vars)?;
         let capacity = worst_case_len(&vars.set);
         let mut out = Zeroizing::new(String::with_capacity(capacity));
-        json::render(creds, &expiration, &mut out);
+        if format == Format::Sts {
+            json::render_sts(creds, &expiration, &mut out);
+        } else {
+            json::render(creds, &expiration, &mut out);
+        }
         debug_assert!(out.len() <= capacity, "the output buffer grew");
         return Ok(out);
     }
@@ -128,7 +142,7 @@ pub fn shell(vars: &Vars, format: Format) -> Result<Zeroizing<String>, RenderErr
             }
             powershell::render(&vars.set, &mut out);
         }
-        Format::Json => return Err(RenderError::NotAShell),
+        Format::Json | Format::Sts => return Err(RenderError::NotAShell),
     }
     debug_assert!(out.len() <= capacity, "the output buffer grew");
     Ok(out)
@@ -151,7 +165,7 @@ pub fn eval_hint(format: Format, profile: Option<&str>) -> Option<String> {
         Format::Powershell => {
             format!("{command} --format powershell | Out-String | Invoke-Expression")
         }
-        Format::Json => return None,
+        Format::Json | Format::Sts => return None,
     };
     Some(format!(
         "aws-auth: these lines set nothing by being shown; to set them in your shell, run: {how}"
@@ -199,7 +213,13 @@ mod tests {
         let expiration = format_expiration(&creds.expiration);
         let vars = Vars::session(&creds, Some(&costly), &expiration, To::Shell);
         let room = worst_case_len(&vars.set);
-        for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
+        for format in [
+            Format::Sh,
+            Format::Fish,
+            Format::Powershell,
+            Format::Json,
+            Format::Sts,
+        ] {
             let out = render(&creds, Some(&costly), format).unwrap();
             assert!(out.len() <= room, "{format:?}: {} > {room}", out.len());
             // with_capacity(n) gives exactly n: anything else means it was reallocated.
@@ -216,7 +236,13 @@ mod tests {
     fn nul_bytes_are_refused_not_truncated() {
         let mut creds = plain();
         creds.session_token = SecretString::from("abc\0def");
-        for format in [Format::Sh, Format::Fish, Format::Powershell, Format::Json] {
+        for format in [
+            Format::Sh,
+            Format::Fish,
+            Format::Powershell,
+            Format::Json,
+            Format::Sts,
+        ] {
             let err = render(&creds, None, format).unwrap_err();
             assert!(
                 matches!(

@@ -82,5 +82,6 @@ mod tests {
     #[test]
     fn json_is_refused() {
         assert!(render(Format::Json, URL, "abc123", None).is_err());
+        assert!(render(Format::Sts, URL, "abc123", None).is_err());
     }
 }

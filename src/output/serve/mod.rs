@@ -50,9 +50,9 @@ pub fn run(
     format: Format,
     command: Vec<OsString>,
 ) -> Result<Outcome, Error> {
-    if command.is_empty() && format == Format::Json {
+    if command.is_empty() && format.is_json() {
         return Err(Error::Usage(
-            "serve without a command prints variables for a shell: --format json has no use \
+            "serve without a command prints variables for a shell: --format json or sts has no use \
              there (use sh, fish or powershell)"
                 .into(),
         ));

@@ -198,3 +198,62 @@ fn timeout_rules() {
     assert!(timeout(0).is_err());
     assert!(timeout(3_601).is_err());
 }
+
+#[test]
+fn policy_arn_rules() {
+    for good in [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws-us-gov:iam::aws:policy/job-function/ViewOnlyAccess",
+        "arn:aws:iam::123456789012:policy/team/s3-reader",
+    ] {
+        assert!(policy_arn(good).is_ok(), "{good}");
+    }
+    let name = |len: usize| format!("arn:aws:iam::123456789012:policy/{}", "p".repeat(len));
+    assert!(policy_arn(&name(128)).is_ok());
+    for bad in [
+        "arn:aws:iam::aws:policy/",
+        "arn:aws:iam::aws:role/ReadOnlyAccess",
+        "arn:aws:s3:::aws:policy/x/y/z/ab",
+        "arn:aws:iam::12345:policy/ReadOnly",
+        "arn:aws:iam::aws:policy/Read Only",
+        "ReadOnlyAccess-policy-name",
+        &name(129),
+    ] {
+        assert!(policy_arn(bad).is_err(), "{bad}");
+    }
+    assert!(policy_arn("arn:aws:iam::aws:polic").is_err());
+}
+
+#[test]
+fn source_identity_rules() {
+    assert!(source_identity("ab").is_ok());
+    assert!(source_identity(&"a".repeat(64)).is_ok());
+    assert!(source_identity("alice@example.com+agent=1,x.y-z_").is_ok());
+    for bad in ["a", &"a".repeat(65), "AWS:x", "aws:", "a b", "a/b", "a:b"] {
+        assert!(source_identity(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn tag_rules() {
+    assert!(tag_key("k").is_ok());
+    assert!(tag_key(&"k".repeat(128)).is_ok());
+    assert!(tag_key("Projekt Zürich_1.2:/=+-@").is_ok());
+    for bad in [
+        "",
+        &"k".repeat(129),
+        "aws:team",
+        "Aws:team",
+        "a;b",
+        "a\tb",
+        "a\u{7}b",
+    ] {
+        assert!(tag_key(bad).is_err(), "{bad:?}");
+    }
+    assert!(tag_value("k", "").is_ok());
+    assert!(tag_value("k", &"v".repeat(256)).is_ok());
+    assert!(tag_value("k", "aws:is fine in a value").is_ok());
+    for bad in [&"v".repeat(257), "a\nb", "a*b", "a,b"] {
+        assert!(tag_value("k", bad).is_err(), "{bad:?}");
+    }
+}
