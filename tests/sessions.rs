@@ -418,16 +418,25 @@ fn a_refused_flag_code_is_not_retried() {
 
 // 9, 13 ---------------------------------------------------------------------------------
 
-/// `cache status`: three lines, `store: ...`, `reason: ...`, `locks: DIR`.
+/// `cache status`: `store: ...`, `reason: ...`, for the kernel keyring `quota: ...` (the
+/// user's key quota in use), then `locks: DIR`.
 fn status(rig: &Rig, cmd: &mut Command) -> Vec<String> {
     let out = run(cmd);
     out.assert_success();
     let lines: Vec<String> = out.stdout_str().lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), 3, "{}", out.describe());
+    let kernel = lines[0] == "store: kernel-keyring";
+    assert_eq!(lines.len(), if kernel { 4 } else { 3 }, "{}", out.describe());
     assert!(lines[1].starts_with("reason: "), "{}", out.describe());
+    if kernel {
+        assert!(
+            lines[2].starts_with("quota: the user's kernel key quota: "),
+            "{}",
+            out.describe()
+        );
+    }
     let locks = rig.sandbox.runtime_dir().join("aws-auth");
     assert_eq!(
-        lines[2].trim_end_matches('/'),
+        lines[lines.len() - 1].trim_end_matches('/'),
         format!("locks: {}", locks.display()),
         "{}",
         out.describe()
