@@ -425,7 +425,12 @@ fn status(rig: &Rig, cmd: &mut Command) -> Vec<String> {
     out.assert_success();
     let lines: Vec<String> = out.stdout_str().lines().map(str::to_owned).collect();
     let kernel = lines[0] == "store: kernel-keyring";
-    assert_eq!(lines.len(), if kernel { 4 } else { 3 }, "{}", out.describe());
+    assert_eq!(
+        lines.len(),
+        if kernel { 4 } else { 3 },
+        "{}",
+        out.describe()
+    );
     assert!(lines[1].starts_with("reason: "), "{}", out.describe());
     if kernel {
         assert!(
