@@ -9,7 +9,13 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 mod scope;
+mod setup;
+mod shell;
 pub use scope::ScopeArgs;
+pub use setup::{
+    AddArgs, CacheCommand, ConfigureArgs, DoctorArgs, ImportArgs, NewKeys, ProfilesArgs, RotateArgs,
+};
+pub use shell::{CompletionShell, InitArgs, InitShell, StatusArgs};
 
 /// Turn the AWS keys in your password manager into short-lived STS credentials:
 /// eval "$(aws-auth --profile work)"
@@ -77,16 +83,14 @@ pub enum Command {
     },
     /// Print the man page (aws-auth man | man -l -).
     Man,
-}
-
-/// The shells completions are made for.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
+    /// Print the shell integration for your rc file: a function that switches profiles in
+    /// this shell (`awsa work`, `awsa --serve work`, `awsa -`), a prompt hook that refreshes
+    /// them from the cache before they expire, and completion. bash: eval "$(aws-auth init
+    /// bash)"; fish: aws-auth init fish | source.
+    Init(InitArgs),
+    /// Which aws-auth credentials this shell holds and the time they have left, from the
+    /// environment alone (fast enough for every prompt); exit 1 when none or expired.
+    Status(StatusArgs),
 }
 
 /// The variable under which a shell asks aws-auth for completions (generic names such as
@@ -95,7 +99,9 @@ pub const COMPLETE_VAR: &str = "AWS_AUTH_COMPLETE";
 
 /// Profile names from profiles.toml and the AWS config file that start with what was typed
 /// (a file that cannot be read adds nothing: a completion never prints an error).
-fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate> {
+pub(crate) fn profile_names(
+    current: &std::ffi::OsStr,
+) -> Vec<clap_complete::engine::CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
@@ -105,50 +111,6 @@ fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::engine::Comple
         .filter(|name| name.starts_with(current))
         .map(clap_complete::engine::CompletionCandidate::new)
         .collect()
-}
-
-#[derive(clap::Args)]
-pub struct ImportArgs {
-    #[command(flatten)]
-    pub keys: NewKeys,
-
-    /// The section of the credentials file (default: the profile's name).
-    #[arg(long, value_name = "SECTION")]
-    pub from: Option<String>,
-
-    /// Leave the credentials file as it is.
-    #[arg(long)]
-    pub keep: bool,
-}
-
-#[derive(clap::Args)]
-pub struct ConfigureArgs {
-    /// The profile to change.
-    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
-    pub profile: String,
-
-    #[command(flatten)]
-    pub file: ConfigFile,
-
-    /// Set the ARN of the profile's MFA device.
-    #[arg(long, value_name = "ARN")]
-    pub serial_number: Option<String>,
-
-    /// Set the role the profile assumes.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: Option<String>,
-
-    /// Set the profile's region.
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-
-    /// Store a TOTP seed for the MFA device in the profile's backend: asked (hidden) on the
-    /// terminal, or the first line of stdin (an otpauth:// URI or a base32 seed).
-    #[arg(long)]
-    pub totp: bool,
-
-    #[command(flatten)]
-    pub limit: Timeout,
 }
 
 #[derive(clap::Args)]
@@ -167,46 +129,6 @@ pub struct LoginArgs {
     /// The console page to land on (default: the console home, in the region if one is set).
     #[arg(long, value_name = "URL")]
     pub destination: Option<String>,
-}
-
-#[derive(clap::Args)]
-pub struct RotateArgs {
-    /// The profile whose key is replaced.
-    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
-    pub profile: String,
-
-    #[command(flatten)]
-    pub file: ConfigFile,
-
-    /// The current code of the profile's MFA device (IAM calls are made with an MFA
-    /// session); omit it to be asked, as for the main command.
-    #[arg(long, value_name = "CODE", value_parser = parse_secret)]
-    pub token_code: Option<SecretString>,
-
-    /// AWS region (only picks the partition: IAM is global).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-
-    #[command(flatten)]
-    pub limit: Timeout,
-
-    /// How long to keep checking that STS accepts the new key (IAM takes seconds to
-    /// propagate) before putting the old key back.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub verify_timeout: u64,
-}
-
-#[derive(clap::Args)]
-pub struct DoctorArgs {
-    #[command(flatten)]
-    pub target: Target,
-
-    /// AWS region for STS (default: the profile's, else AWS_REGION, AWS_DEFAULT_REGION).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-
-    #[command(flatten)]
-    pub limit: Timeout,
 }
 
 /// Which keys to start from: a profile, else the standard AWS variables.
@@ -252,37 +174,6 @@ impl Default for Timeout {
     }
 }
 
-/// A new profile's keys and where they go (`add`, `import`).
-#[derive(clap::Args, Clone)]
-pub struct NewKeys {
-    #[command(flatten)]
-    pub file: ConfigFile,
-
-    /// Name of the new profile.
-    #[arg(short = 'p', long, value_name = "NAME")]
-    pub profile: String,
-
-    /// Where the keys go: pass, gopass or keyring (a Secret Service: never the kernel
-    /// keyring, which forgets them at reboot).
-    #[arg(long, value_name = "BACKEND", default_value = "pass")]
-    pub backend: String,
-
-    /// ARN of the MFA device to use with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub serial_number: Option<String>,
-
-    /// Role to assume with this profile.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: Option<String>,
-
-    /// Replace existing keys in the backend (an existing profile section is kept as is).
-    #[arg(long)]
-    pub force: bool,
-
-    #[command(flatten)]
-    pub limit: Timeout,
-}
-
 #[derive(clap::Args)]
 pub struct ExecArgs {
     #[command(flatten)]
@@ -309,41 +200,16 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = Format::Sh, value_name = "FORMAT")]
     pub format: Format,
 
+    /// Stop serving when process PID ends (the shell integration passes its shell's), and
+    /// leave the terminal's process group: Ctrl-C at that shell's prompt does not stop it.
+    #[arg(long, value_name = "PID")]
+    pub until_exit: Option<u32>,
+
     /// The command to run against the server (from the first word that is not one of
     /// aws-auth's flags, or after `--`); without one, print the endpoint's variables for eval
     /// and serve until SIGINT or SIGTERM.
     #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
-}
-
-#[derive(Subcommand)]
-pub enum CacheCommand {
-    /// Which store holds the cache and why.
-    Status,
-    /// The cached sessions: profile, kind, expiry (no secret).
-    List,
-    /// Remove cached sessions: all of them, or one profile's.
-    Clear {
-        /// Only this profile's sessions.
-        #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
-        profile: Option<String>,
-    },
-}
-
-#[derive(clap::Args)]
-pub struct ProfilesArgs {
-    #[command(flatten)]
-    pub file: ConfigFile,
-
-    /// Print a profiles.toml that documents every setting, with an example per backend.
-    #[arg(long)]
-    pub example: bool,
-}
-
-#[derive(clap::Args)]
-pub struct AddArgs {
-    #[command(flatten)]
-    pub keys: NewKeys,
 }
 
 /// Flags of the credentials flow.
@@ -386,6 +252,11 @@ pub struct FlowArgs {
     #[command(flatten)]
     pub limit: Timeout,
 
+    /// Never ask for anything (an MFA code, a GPG passphrase): fail at once, with exit 3, when
+    /// something must be asked (scripts, a shell's prompt hook). Also AWS_AUTH_PROMPT=never.
+    #[arg(long)]
+    pub no_prompt: bool,
+
     /// Neither read nor write the session cache: always ask STS (and for an MFA code).
     #[arg(long, env = "AWS_AUTH_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_cache: bool,
@@ -404,7 +275,7 @@ pub struct FlowArgs {
     pub scope: ScopeArgs,
 }
 
-fn parse_secret(value: &str) -> Result<SecretString, String> {
+pub(crate) fn parse_secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value))
 }
 

@@ -56,6 +56,24 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Under `--no-prompt`: the run stopped where a person must act (an MFA code to type, a
+    /// GPG passphrase, a password manager to unlock or sign in to), so a prompt hook or a
+    /// script can tell "ask the user" from a failure (exit 3).
+    fn needs_a_person(&self) -> bool {
+        use crate::secrets::backend::FetchErrorKind::NotSignedIn;
+        match self {
+            Error::Prompt(PromptError::NotAsked { .. }) => true,
+            Error::Backend(_, NotSignedIn(_))
+            | Error::Profile(ProfileError::Fetch {
+                kind: NotSignedIn(_),
+                ..
+            }) => crate::secrets::process::asking_off(),
+            _ => false,
+        }
+    }
+}
+
 fn exec_problem(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "command not found (is it installed and on PATH?)".into(),
@@ -74,6 +92,9 @@ impl Error {
     }
 
     pub fn exit_code(&self) -> i32 {
+        if self.needs_a_person() {
+            return 3;
+        }
         match self {
             Error::Validation(_) | Error::Usage(_) => 2,
             Error::Prompt(PromptError::NotACode { .. }) => 2,

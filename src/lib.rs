@@ -66,7 +66,9 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Cache(_))
         | Some(cli::Command::Doctor(_))
         | Some(cli::Command::Completions { .. })
-        | Some(cli::Command::Man) => true,
+        | Some(cli::Command::Man)
+        | Some(cli::Command::Init(_))
+        | Some(cli::Command::Status(_)) => true,
         Some(cli::Command::Exec(_))
         | Some(cli::Command::Add(_))
         | Some(cli::Command::Configure(_))
@@ -89,6 +91,7 @@ pub fn main_entry() -> i32 {
                     output::render::render(
                         &issued.credentials,
                         issued.region.as_deref(),
+                        cli.target.profile.as_deref(),
                         cli.format,
                     )
                     .map_err(error::Error::from)
@@ -109,7 +112,12 @@ pub fn main_entry() -> i32 {
                 return fail(error::Error::Usage(hint));
             }
             session(&args.target, &args.flow).and_then(|session| {
-                output::serve::run(Arc::new(session), args.format, args.command)
+                output::serve::run(
+                    Arc::new(session),
+                    args.format,
+                    args.until_exit,
+                    args.command,
+                )
             })
         }
         Some(cli::Command::Cache(command)) => commands::cache::run(command),
@@ -123,6 +131,8 @@ pub fn main_entry() -> i32 {
             commands::completions::completions(shell).map(Outcome::Print)
         }
         Some(cli::Command::Man) => commands::man::man().map(Outcome::Print),
+        Some(cli::Command::Init(args)) => commands::init::run(&args).map(Outcome::Print),
+        Some(cli::Command::Status(args)) => commands::status::run(args.format),
         Some(cli::Command::Profiles(args)) => commands::profiles::run(&args).map(Outcome::Print),
     };
     let code = match result.and_then(|outcome| match outcome {

@@ -133,3 +133,37 @@ fn the_man_page_installs_as_readme_says_and_man_finds_it() {
     }
     assert!(!page.contains("aws-auth-exec(1)"), "{page}");
 }
+
+/// The shell integration's function completes profile names (first word, or after
+/// --serve) and the main command's flags after the profile.
+#[test]
+fn the_integration_s_function_completes_profiles_and_flags() {
+    let sandbox = sandbox();
+    let bash = |words: &str, cword: usize| {
+        let out = run(&mut sandbox.shell(
+            "bash",
+            &format!(
+                "eval \"$(aws-auth init bash)\" && COMP_WORDS=({words}); COMP_CWORD={cword}; \
+                 __aws_auth_complete; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+            ),
+        ));
+        lines(&out)
+    };
+    assert_eq!(bash("awsa wo", 1), ["work", "work-eu"]);
+    assert_eq!(bash("awsa --serve o", 2), ["ops"]);
+    assert_eq!(bash("awsa work --role-a", 2), ["--role-arn"]);
+    assert!(bash("awsa work --read", 2).contains(&"--read-only".to_owned()));
+    let fish = |line: &str| {
+        let out = run(&mut sandbox.shell(
+            "fish",
+            &format!("aws-auth init fish | source; complete -C '{line}'"),
+        ));
+        lines(&out)
+            .into_iter()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fish("awsa wo"), ["work", "work-eu"]);
+    assert_eq!(fish("awsa --serve o"), ["ops"]);
+    assert!(fish("awsa work --role-a").contains(&"--role-arn".to_owned()));
+}

@@ -28,6 +28,7 @@ mod scope;
 mod second_user;
 mod serve;
 mod sessions;
+mod shell_init;
 mod sts_requests;
 mod support;
 mod terminal;

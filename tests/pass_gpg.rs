@@ -250,3 +250,33 @@ fn without_a_terminal_a_locked_key_is_named_with_how_to_unlock_it() {
     unlock.assert_success();
     run(&mut without_terminal(&kit.profile("direct", &[]))).assert_success();
 }
+
+/// `--no-prompt` on a terminal: gpg-agent starts no pinentry (the direct read and `pass
+/// show` alike), the run ends at once with exit 3 (a person must act) and says how to
+/// unlock the key ahead of time.
+#[test]
+fn no_prompt_starts_no_pinentry_and_exits_3() {
+    let kit = locked_kit();
+    for through_pass in [false, true] {
+        let mut cmd = kit.profile("direct", &["--no-prompt"]);
+        if through_pass {
+            cmd.env("PASSWORD_STORE_GPG_OPTS", "--comment=aws-auth*");
+        }
+        let term = Tmux::start(&kit.sandbox, &cmd);
+        let (code, stdout, stderr) = term.finish(Duration::from_secs(30));
+        assert!(!term.screen().contains("Passphrase"), "{}", term.screen());
+        assert_eq!(code, 3, "through pass: {through_pass}\n{stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            stderr.contains("pass show aws-auth/direct >/dev/null"),
+            "{stderr}"
+        );
+        if !through_pass {
+            assert!(
+                stderr.contains("asking is turned off (--no-prompt)"),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(kit.sts.request_count(), 0);
+}

@@ -179,7 +179,7 @@ impl Case {
             session_token: SecretString::from(self.session_token.as_str()),
             expiration: DateTime::from_secs(EXPIRATION_SECS),
         };
-        render(&creds, None, format)
+        render(&creds, None, None, format)
             .expect("values without NUL always render")
             .to_string()
     }

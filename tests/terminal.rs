@@ -36,8 +36,9 @@ fn asks_for_the_mfa_code_on_the_terminal_and_keeps_stdout_for_credentials() {
         "credentials must go to stdout, not the terminal\n{context}"
     );
     assert!(
-        stdout.starts_with("export AWS_ACCESS_KEY_ID='ASIAHOSTILEEXAMPLE01'\n")
-            && stdout.lines().all(|l| l.starts_with("export AWS_")),
+        stdout.starts_with(
+            "unset AWS_AUTH_PROFILE\nexport AWS_ACCESS_KEY_ID='ASIAHOSTILEEXAMPLE01'\n"
+        ) && stdout.lines().skip(1).all(|l| l.starts_with("export AWS_")),
         "stdout must hold only the credentials\n{context}"
     );
     assert!(

@@ -42,7 +42,7 @@ fn an_untrusted_certificate_is_refused_and_aws_ca_bundle_trusts_it() {
     assert!(
         trusted
             .stdout_str()
-            .starts_with("export AWS_ACCESS_KEY_ID="),
+            .starts_with("unset AWS_AUTH_PROFILE\nexport AWS_ACCESS_KEY_ID="),
         "{}",
         trusted.describe()
     );

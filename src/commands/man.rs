@@ -88,7 +88,8 @@ role_arn = "arn:aws:iam::123456789012:role/admin"
 .PP
 Keys: access_key_id, secret_access_key, mfa_serial, role_arn, mfa_code,
 role_duration_seconds, session_duration_seconds, role_session_name, external_id, region,
-backend, prompt. A value is a literal or a reference: \fBpass:\fIENTRY\fR[#\fIKEY\fR],
+backend, prompt; and the role session's scope: policy, policy_file, policy_arns, read_only,
+source_identity, tags, transitive_tags. A value is a literal or a reference: \fBpass:\fIENTRY\fR[#\fIKEY\fR],
 \fBgopass:\fIENTRY\fR[#\fIKEY\fR], \fBlpass:\fINAME\fR[#\fIFIELD\fR],
 \fBop://\fIVAULT\fB/\fIITEM\fB/\fIFIELD\fR, \fBkeyring:\fISERVICE\fB/\fIACCOUNT\fR,
 \fBykman:\fIACCOUNT\fR, \fBenv:\fIVAR\fR, \fBtotp:\fIREFERENCE\fR (a code computed from a
@@ -123,7 +124,8 @@ Defaults for \-\-timeout, \-\-no\-cache and \-\-min\-ttl.
 Where the session cache lives: auto, secret\-service or kernel\-keyring.
 .TP
 \fBAWS_AUTH_PROMPT\fR
-How an MFA code is asked: auto, terminal, zenity, kdialog, osascript.
+How an MFA code is asked: auto, terminal, zenity, kdialog, osascript, or never (as
+\-\-no\-prompt).
 .TP
 \fBAWS_AUTH_SIGNIN_URL\fR
 The console federation endpoint \fBlogin\fR uses.
@@ -160,10 +162,14 @@ never in a file.
 Success: the result is on stdout.
 .TP
 \fB1\fR
-The flow failed (STS, a password manager, a profile, a cancelled prompt); doctor: a check failed.
+The flow failed (STS, a password manager, a profile, a cancelled prompt); doctor: a check
+failed; status: no credentials, or expired.
 .TP
 \fB2\fR
 Usage: a bad flag or value, an unknown profile, a missing input.
+.TP
+\fB3\fR
+\-\-no\-prompt: something must be asked (an MFA code, a passphrase, a sign\-in), and nothing was.
 .TP
 \fB126\fR, \fB127\fR
 exec, serve: the command cannot be run, or is not found.

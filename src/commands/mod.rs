@@ -3,7 +3,7 @@
 //! `profiles` (list them), `cache` (status, list, clear),
 //! `doctor` (check a setup without using an MFA code), `completions` and `man`,
 //! `import` (keys out of ~/.aws/credentials), `rotate` (a new access key), `login` (the
-//! console).
+//! console), `status` (what this shell holds) and `init` (the shell integration).
 
 pub mod add;
 pub mod cache;
@@ -11,8 +11,10 @@ pub mod completions;
 pub mod configure;
 pub mod doctor;
 pub mod import;
+pub mod init;
 pub mod login;
 pub mod man;
 pub mod new_profile;
 pub mod profiles;
 pub mod rotate;
+pub mod status;

@@ -16,6 +16,11 @@ pub fn run(args: &ProfilesArgs) -> Result<Zeroizing<String>, Error> {
     // No profiles.toml is fine when ~/.aws/config has profiles.
     let files = Files::all(args.file.config.as_deref())?;
     let names = files.names();
+    if args.names {
+        return Ok(Zeroizing::new(
+            names.iter().map(|name| format!("{name}\n")).collect(),
+        ));
+    }
     if names.is_empty() {
         let path = files.profiles.path.clone();
         return Err(if path.exists() {

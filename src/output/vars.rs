@@ -11,8 +11,9 @@ use secrecy::ExposeSecret;
 /// Who gets the variables.
 #[derive(Clone, Copy)]
 pub enum To<'a> {
-    /// A shell that evaluates what is printed.
-    Shell,
+    /// A shell that evaluates what is printed: told the profile's name (`aws-auth status`
+    /// and the shell integration read it), or rid of an earlier one.
+    Shell { profile: Option<&'a str> },
     /// A command aws-auth starts (`exec`, `serve`'s command): told the profile's name,
     /// never given a variable the profile reads a secret from.
     Command {
@@ -65,7 +66,7 @@ impl<'a> Vars<'a> {
         if matches!(to, To::Command { .. }) {
             set.push(("AWS_CREDENTIAL_EXPIRATION", expiration));
         }
-        // A shell that evaluates keys removes nothing: what it had is replaced.
+        // A shell that evaluates keys removes nothing of its own: what it had is replaced.
         Vars::finish(set, region, (&[], BESIDE_KEYS), to, None)
     }
 
@@ -82,7 +83,7 @@ impl<'a> Vars<'a> {
             ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
             ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
         ];
-        let pid = matches!(to, To::Shell).then_some(pid);
+        let pid = matches!(to, To::Shell { .. }).then_some(pid);
         Vars::finish(set, region, (BESIDE_ENDPOINT, BESIDE_ENDPOINT), to, pid)
     }
 
@@ -99,11 +100,16 @@ impl<'a> Vars<'a> {
             set.push(("AWS_DEFAULT_REGION", region));
         }
         let unset = match to {
-            To::Shell => {
+            To::Shell { profile } => {
                 if let Some(pid) = pid {
                     set.push(("AWS_AUTH_SERVER_PID", pid));
                 }
-                beside.0.to_vec()
+                let mut unset = beside.0.to_vec();
+                match profile {
+                    Some(profile) => set.push(("AWS_AUTH_PROFILE", profile)),
+                    None => unset.push("AWS_AUTH_PROFILE"),
+                }
+                unset
             }
             To::Command { profile, scrub } => {
                 if let Some(profile) = profile {
@@ -140,7 +146,14 @@ mod tests {
     #[test]
     fn each_audience_gets_its_set_and_its_removals() {
         let creds = credentials();
-        let shell = Vars::session(&creds, Some("eu-west-1"), "E", To::Shell);
+        let shell = Vars::session(
+            &creds,
+            Some("eu-west-1"),
+            "E",
+            To::Shell {
+                profile: Some("work"),
+            },
+        );
         assert_eq!(
             names(&shell),
             [
@@ -149,10 +162,14 @@ mod tests {
                 "AWS_SESSION_TOKEN",
                 "AWS_SESSION_EXPIRATION",
                 "AWS_REGION",
-                "AWS_DEFAULT_REGION"
+                "AWS_DEFAULT_REGION",
+                "AWS_AUTH_PROFILE"
             ]
         );
         assert!(shell.unset.is_empty());
+        // Without a profile, a name an earlier eval left is removed.
+        let shell = Vars::session(&creds, None, "E", To::Shell { profile: None });
+        assert_eq!(shell.unset, ["AWS_AUTH_PROFILE"]);
         let scrub = vec!["CI_SECRET".to_owned()];
         let command = Vars::session(
             &creds,
@@ -183,7 +200,15 @@ mod tests {
                 "CI_SECRET"
             ]
         );
-        let exports = Vars::endpoint("u", "t", Some("r"), "42", To::Shell);
+        let exports = Vars::endpoint(
+            "u",
+            "t",
+            Some("r"),
+            "42",
+            To::Shell {
+                profile: Some("work"),
+            },
+        );
         assert_eq!(
             names(&exports),
             [
@@ -191,7 +216,8 @@ mod tests {
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN",
                 "AWS_REGION",
                 "AWS_DEFAULT_REGION",
-                "AWS_AUTH_SERVER_PID"
+                "AWS_AUTH_SERVER_PID",
+                "AWS_AUTH_PROFILE"
             ]
         );
         assert_eq!(exports.unset, BESIDE_ENDPOINT);

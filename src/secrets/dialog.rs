@@ -20,10 +20,13 @@ pub enum Prompt {
     Zenity,
     Kdialog,
     Osascript,
+    /// Never ask (`--no-prompt`, scripts, a shell's prompt hook): a run that needs a code
+    /// fails at once.
+    Never,
 }
 
 impl Prompt {
-    pub const NAMES: &'static str = "auto, terminal, zenity, kdialog, osascript";
+    pub const NAMES: &'static str = "auto, terminal, zenity, kdialog, osascript, never";
 
     pub fn parse(text: &str) -> Option<Prompt> {
         Some(match text {
@@ -32,6 +35,7 @@ impl Prompt {
             "zenity" => Prompt::Zenity,
             "kdialog" => Prompt::Kdialog,
             "osascript" => Prompt::Osascript,
+            "never" => Prompt::Never,
             _ => return None,
         })
     }
@@ -102,6 +106,10 @@ fn ask_once(prompt: Prompt, question: &Question, again: &str) -> Result<SecretSt
         Prompt::Zenity => with_dialog(Dialog::Zenity, question, again),
         Prompt::Kdialog => with_dialog(Dialog::Kdialog, question, again),
         Prompt::Osascript => with_dialog(Dialog::Osascript, question, again),
+        Prompt::Never => Err(PromptError::NotAsked {
+            what: format!("{WHAT} for {}", question.serial),
+            hint: question.hint.to_owned(),
+        }),
     }
 }
 
@@ -288,6 +296,7 @@ mod tests {
             ("zenity", Prompt::Zenity),
             ("kdialog", Prompt::Kdialog),
             ("osascript", Prompt::Osascript),
+            ("never", Prompt::Never),
         ] {
             assert_eq!(Prompt::parse(name), Some(prompt));
             assert!(Prompt::NAMES.contains(name));

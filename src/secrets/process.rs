@@ -11,7 +11,6 @@ use std::io::Write;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -48,37 +47,14 @@ pub enum RunError {
     Io { program: String, reason: String },
 }
 
-/// Variables a child never needs: aws-auth's own AWS secrets.
-const SCRUBBED: &[&str] = &[
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-];
-
-/// Variables named by the profile's `env:` references: they hold secrets, so no child
-/// (password manager, the gpg-agent one may start, a command under exec or serve) gets them.
-static SCRUBBED_TOO: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// From now on, no child of this process inherits `var`.
-pub fn scrub(var: &str) {
-    let mut names = SCRUBBED_TOO.lock().unwrap_or_else(|e| e.into_inner());
-    if !names.iter().any(|n| n == var) {
-        names.push(var.to_owned());
-    }
-}
-
-/// Removes every variable a child must not inherit.
-fn remove_secrets(command: &mut Command) {
-    for var in SCRUBBED {
-        command.env_remove(var);
-    }
-    for var in SCRUBBED_TOO
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        command.env_remove(var);
-    }
+/// Whether process `pid` exists (this user's or another's).
+pub fn exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 checks for the process only; nothing is sent.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// The executable file `name` resolves to on PATH, as a shell's `which` finds it.
@@ -199,23 +175,9 @@ fn run_inner(
         })
         // Its own group, so that a time-out can kill what it started too.
         .process_group(0);
-    remove_secrets(&mut command);
-    // gpg (under pass, gopass or our own read of a pass entry) asks for a key's passphrase
-    // through gpg-agent's pinentry, on the terminal GPG_TTY names: pass's `$(tty)` cannot
-    // name it (stdin is not the terminal), so the controlling terminal's name goes along.
-    if std::env::var_os("GPG_TTY").is_none()
-        && let Some(tty) = crate::secrets::tty::controlling_name()
-    {
-        command.env("GPG_TTY", tty);
-    }
+    child_env::for_password_manager(&mut command);
     for (name, value) in env {
         command.env(name, value);
-    }
-    // cron may set no HOME; pass, gpg and friends find their stores through it.
-    if crate::env::var("HOME").is_none()
-        && let Some(home) = crate::passwd::home_dir()
-    {
-        command.env("HOME", home);
     }
     let mut child = command.spawn().map_err(io_err)?;
     if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
@@ -281,7 +243,7 @@ pub struct ChildEnv<'a> {
 fn command_with(program: &OsStr, args: &[OsString], env: &ChildEnv) -> Command {
     let mut command = Command::new(program);
     command.args(args);
-    remove_secrets(&mut command);
+    child_env::remove_secrets(&mut command);
     for name in &env.remove {
         command.env_remove(name);
     }
@@ -324,7 +286,7 @@ pub fn spawn_quiet(program: &str, args: &[String]) -> Result<std::process::Child
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0);
-    remove_secrets(&mut command);
+    child_env::remove_secrets(&mut command);
     command.spawn().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             RunError::NotInstalled {
@@ -345,7 +307,11 @@ fn clean(stderr: &[u8]) -> String {
     crate::report::clean_to(&String::from_utf8_lossy(stderr), MAX_STDERR)
 }
 
+mod child_env;
 mod watch;
+
+pub use child_env::{NO_PINENTRY, asking_off, scrub, turn_asking_off};
+pub(crate) use watch::pidfd_open;
 
 use watch::{Stop, Watch};
 

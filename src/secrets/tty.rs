@@ -15,6 +15,9 @@ pub enum PromptError {
         reason: String,
         hint: String,
     },
+    /// Asking is turned off (`--no-prompt`, `prompt = "never"`, AWS_AUTH_PROMPT=never).
+    #[error("{what} is needed, and asking is turned off (--no-prompt). {hint}")]
+    NotAsked { what: String, hint: String },
     #[error("reading {what} from the terminal failed: {reason}")]
     Read { what: String, reason: String },
     #[error("nothing was entered for {what}")]

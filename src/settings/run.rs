@@ -144,6 +144,15 @@ impl RunSettings {
             ),
             Source::Env(_) => (crate::env::prompt(None)?, Vec::new()),
         };
+        let prompt = if flags.no_prompt {
+            Prompt::Never
+        } else {
+            prompt
+        };
+        // Nothing asks now, gpg's pinentry under a password manager included.
+        if prompt == Prompt::Never {
+            crate::secrets::process::turn_asking_off();
+        }
         // From here on, no child of this process inherits a secret the profile reads from
         // the environment, whichever way the run goes (a cache hit runs no backend).
         for var in &scrub {

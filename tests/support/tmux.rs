@@ -20,19 +20,39 @@ impl Tmux {
     /// terminal; its stdout and stderr go to files, the screen shows only what it and its
     /// helpers write to the terminal itself.
     pub fn start(sandbox: &Sandbox, cmd: &Command) -> Tmux {
+        Tmux::launch(sandbox, cmd, true)
+    }
+
+    /// Starts `cmd` with the terminal as its stdin, stdout and stderr: an interactive shell
+    /// a test types into as a person would.
+    pub fn interactive(sandbox: &Sandbox, cmd: &Command) -> Tmux {
+        Tmux::launch(sandbox, cmd, false)
+    }
+
+    fn launch(sandbox: &Sandbox, cmd: &Command, to_files: bool) -> Tmux {
+        // Names of its own: a test may start several, one after another.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tmux = Tmux {
-            socket: sandbox.path("tmux.sock"),
-            stdout: sandbox.path("tmux.stdout"),
-            stderr: sandbox.path("tmux.stderr"),
-            code: sandbox.path("tmux.code"),
+            socket: sandbox.path(&format!("tmux{n}.sock")),
+            stdout: sandbox.path(&format!("tmux{n}.stdout")),
+            stderr: sandbox.path(&format!("tmux{n}.stderr")),
+            code: sandbox.path(&format!("tmux{n}.code")),
         };
         let mut line: Vec<String> = vec![sh_quote(cmd.get_program())];
         line.extend(cmd.get_args().map(sh_quote));
+        let redirect = if to_files {
+            format!(
+                " > {} 2> {}",
+                sh_quote(tmux.stdout.as_os_str()),
+                sh_quote(tmux.stderr.as_os_str())
+            )
+        } else {
+            String::new()
+        };
         let script = format!(
-            "{} > {} 2> {}; echo $? > {}.tmp; mv {}.tmp {}; sleep 600",
+            "{}{redirect}; echo $? > {}.tmp; mv {}.tmp {}; sleep 600",
             line.join(" "),
-            sh_quote(tmux.stdout.as_os_str()),
-            sh_quote(tmux.stderr.as_os_str()),
             sh_quote(tmux.code.as_os_str()),
             sh_quote(tmux.code.as_os_str()),
             sh_quote(tmux.code.as_os_str()),

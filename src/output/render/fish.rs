@@ -33,7 +33,7 @@ mod tests {
     #[test]
     fn golden_plain() {
         assert_eq!(
-            render(&plain(), Some("eu-west-1"), Format::Fish)
+            render(&plain(), Some("eu-west-1"), Some("work"), Format::Fish)
                 .unwrap()
                 .as_str(),
             "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\n\
@@ -41,15 +41,19 @@ mod tests {
              set -gx AWS_SESSION_TOKEN 'token=='\n\
              set -gx AWS_SESSION_EXPIRATION '2026-11-24T20:00:00Z'\n\
              set -gx AWS_REGION 'eu-west-1'\n\
-             set -gx AWS_DEFAULT_REGION 'eu-west-1'\n"
+             set -gx AWS_DEFAULT_REGION 'eu-west-1'\n\
+             set -gx AWS_AUTH_PROFILE 'work'\n"
         );
     }
 
     #[test]
     fn golden_tricky() {
         assert_eq!(
-            render(&tricky(), None, Format::Fish).unwrap().as_str(),
-            "set -gx AWS_ACCESS_KEY_ID 'ASIA\\'$(touch /tmp/pwned)\\''\n\
+            render(&tricky(), None, None, Format::Fish)
+                .unwrap()
+                .as_str(),
+            "set -e AWS_AUTH_PROFILE\n\
+             set -gx AWS_ACCESS_KEY_ID 'ASIA\\'$(touch /tmp/pwned)\\''\n\
              set -gx AWS_SECRET_ACCESS_KEY 'a\\\\b\"c`d$e\nf\\'g'\n\
              set -gx AWS_SESSION_TOKEN 'tok’en\t\u{1b}[31m;é'\n\
              set -gx AWS_SESSION_EXPIRATION '2026-11-24T20:00:00Z'\n"

@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn golden_plain() {
         assert_eq!(
-            render(&plain(), Some("eu-west-1"), Format::Json)
+            render(&plain(), Some("eu-west-1"), Some("work"), Format::Json)
                 .unwrap()
                 .as_str(),
             "{\"Version\": 1, \"AccessKeyId\": \"ASIAEXAMPLE\", \"SecretAccessKey\": \"secret/key+1\", \
@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn golden_sts() {
         assert_eq!(
-            render(&tricky(), Some("eu-west-1"), Format::Sts)
+            render(&tricky(), Some("eu-west-1"), None, Format::Sts)
                 .unwrap()
                 .as_str(),
             "{\"Credentials\": {\"AccessKeyId\": \"ASIA'$(touch /tmp/pwned)'\", \
@@ -81,7 +81,9 @@ mod tests {
     #[test]
     fn golden_tricky() {
         assert_eq!(
-            render(&tricky(), None, Format::Json).unwrap().as_str(),
+            render(&tricky(), None, None, Format::Json)
+                .unwrap()
+                .as_str(),
             "{\"Version\": 1, \"AccessKeyId\": \"ASIA'$(touch /tmp/pwned)'\", \
              \"SecretAccessKey\": \"a\\\\b\\\"c`d$e\\nf'g\", \
              \"SessionToken\": \"tok’en\\t\\u001b[31m;é\", \"Expiration\": \"2026-11-24T20:00:00Z\"}\n"

@@ -70,11 +70,12 @@ fn worst_case_len(vars: &[(&str, &str)]) -> usize {
 pub fn render(
     creds: &SessionCredentials,
     region: Option<&str>,
+    profile: Option<&str>,
     format: Format,
 ) -> Result<Zeroizing<String>, RenderError> {
     let expiration = format_expiration(&creds.expiration);
     if format.is_json() {
-        let vars = Vars::session(creds, region, &expiration, To::Shell);
+        let vars = Vars::session(creds, region, &expiration, To::Shell { profile });
         check(&vars)?;
         let capacity = worst_case_len(&vars.set);
         let mut out = Zeroizing::new(String::with_capacity(capacity));
@@ -87,7 +88,7 @@ pub fn render(
         return Ok(out);
     }
     shell(
-        &Vars::session(creds, region, &expiration, To::Shell),
+        &Vars::session(creds, region, &expiration, To::Shell { profile }),
         format,
     )
 }
@@ -211,7 +212,14 @@ mod tests {
             expiration: DateTime::from_secs(1_795_550_400),
         };
         let expiration = format_expiration(&creds.expiration);
-        let vars = Vars::session(&creds, Some(&costly), &expiration, To::Shell);
+        let vars = Vars::session(
+            &creds,
+            Some(&costly),
+            &expiration,
+            To::Shell {
+                profile: Some(&costly),
+            },
+        );
         let room = worst_case_len(&vars.set);
         for format in [
             Format::Sh,
@@ -220,7 +228,7 @@ mod tests {
             Format::Json,
             Format::Sts,
         ] {
-            let out = render(&creds, Some(&costly), format).unwrap();
+            let out = render(&creds, Some(&costly), Some(&costly), format).unwrap();
             assert!(out.len() <= room, "{format:?}: {} > {room}", out.len());
             // with_capacity(n) gives exactly n: anything else means it was reallocated.
             assert_eq!(out.capacity(), room, "{format:?}");
@@ -228,8 +236,10 @@ mod tests {
         // Plain values leave most of the room unused, but never less than they need.
         let plain = plain();
         let expiration = format_expiration(&plain.expiration);
-        let vars = Vars::session(&plain, None, &expiration, To::Shell);
-        assert!(render(&plain, None, Format::Json).unwrap().len() <= worst_case_len(&vars.set));
+        let vars = Vars::session(&plain, None, &expiration, To::Shell { profile: None });
+        assert!(
+            render(&plain, None, None, Format::Json).unwrap().len() <= worst_case_len(&vars.set)
+        );
     }
 
     #[test]
@@ -243,7 +253,7 @@ mod tests {
             Format::Json,
             Format::Sts,
         ] {
-            let err = render(&creds, None, format).unwrap_err();
+            let err = render(&creds, None, None, format).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -259,9 +269,9 @@ mod tests {
 
     #[test]
     fn region_variables_only_when_given() {
-        let out = render(&plain(), None, Format::Sh).unwrap();
+        let out = render(&plain(), None, None, Format::Sh).unwrap();
         assert!(!out.contains("REGION"));
-        let out = render(&plain(), Some("eu-west-1"), Format::Sh).unwrap();
+        let out = render(&plain(), Some("eu-west-1"), None, Format::Sh).unwrap();
         assert!(
             out.contains("export AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n")
         );

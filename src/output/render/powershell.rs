@@ -37,15 +37,21 @@ mod tests {
     #[test]
     fn golden_plain() {
         assert_eq!(
-            render(&plain(), Some("eu-west-1"), Format::Powershell)
-                .unwrap()
-                .as_str(),
+            render(
+                &plain(),
+                Some("eu-west-1"),
+                Some("work"),
+                Format::Powershell
+            )
+            .unwrap()
+            .as_str(),
             "$Env:AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'\n\
              $Env:AWS_SECRET_ACCESS_KEY = 'secret/key+1'\n\
              $Env:AWS_SESSION_TOKEN = 'token=='\n\
              $Env:AWS_SESSION_EXPIRATION = '2026-11-24T20:00:00Z'\n\
              $Env:AWS_REGION = 'eu-west-1'\n\
-             $Env:AWS_DEFAULT_REGION = 'eu-west-1'\n"
+             $Env:AWS_DEFAULT_REGION = 'eu-west-1'\n\
+             $Env:AWS_AUTH_PROFILE = 'work'\n"
         );
     }
 
@@ -54,8 +60,11 @@ mod tests {
         let mut creds = tricky();
         creds.secret_access_key = secrecy::SecretString::from("a\\b\"c`d$e\tf'g");
         assert_eq!(
-            render(&creds, None, Format::Powershell).unwrap().as_str(),
-            "$Env:AWS_ACCESS_KEY_ID = 'ASIA''$(touch /tmp/pwned)'''\n\
+            render(&creds, None, None, Format::Powershell)
+                .unwrap()
+                .as_str(),
+            "Remove-Item Env:AWS_AUTH_PROFILE -ErrorAction SilentlyContinue\n\
+             $Env:AWS_ACCESS_KEY_ID = 'ASIA''$(touch /tmp/pwned)'''\n\
              $Env:AWS_SECRET_ACCESS_KEY = 'a\\b\"c`d$e\tf''g'\n\
              $Env:AWS_SESSION_TOKEN = 'tok’’en\t\u{1b}[31m;é'\n\
              $Env:AWS_SESSION_EXPIRATION = '2026-11-24T20:00:00Z'\n"
@@ -71,7 +80,7 @@ mod tests {
             let mut creds = tricky();
             creds.session_token =
                 secrecy::SecretString::from(format!("ab{line_break}$(Remove-Item x)"));
-            let err = render(&creds, None, Format::Powershell).unwrap_err();
+            let err = render(&creds, None, None, Format::Powershell).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -83,7 +92,7 @@ mod tests {
             );
             assert!(!err.to_string().contains("Remove-Item"));
             for format in [Format::Sh, Format::Fish, Format::Json] {
-                render(&creds, None, format).unwrap();
+                render(&creds, None, None, format).unwrap();
             }
         }
     }

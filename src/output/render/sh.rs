@@ -32,7 +32,7 @@ mod tests {
     #[test]
     fn golden_plain() {
         assert_eq!(
-            render(&plain(), Some("eu-west-1"), Format::Sh)
+            render(&plain(), Some("eu-west-1"), Some("work"), Format::Sh)
                 .unwrap()
                 .as_str(),
             "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\n\
@@ -40,15 +40,17 @@ mod tests {
              export AWS_SESSION_TOKEN='token=='\n\
              export AWS_SESSION_EXPIRATION='2026-11-24T20:00:00Z'\n\
              export AWS_REGION='eu-west-1'\n\
-             export AWS_DEFAULT_REGION='eu-west-1'\n"
+             export AWS_DEFAULT_REGION='eu-west-1'\n\
+             export AWS_AUTH_PROFILE='work'\n"
         );
     }
 
     #[test]
     fn golden_tricky() {
         assert_eq!(
-            render(&tricky(), None, Format::Sh).unwrap().as_str(),
-            "export AWS_ACCESS_KEY_ID='ASIA'\\''$(touch /tmp/pwned)'\\'''\n\
+            render(&tricky(), None, None, Format::Sh).unwrap().as_str(),
+            "unset AWS_AUTH_PROFILE\n\
+             export AWS_ACCESS_KEY_ID='ASIA'\\''$(touch /tmp/pwned)'\\'''\n\
              export AWS_SECRET_ACCESS_KEY='a\\b\"c`d$e\nf'\\''g'\n\
              export AWS_SESSION_TOKEN='tok’en\t\u{1b}[31m;é'\n\
              export AWS_SESSION_EXPIRATION='2026-11-24T20:00:00Z'\n"

@@ -13,9 +13,10 @@ pub fn render(
     url: &str,
     token: &str,
     region: Option<&str>,
+    profile: Option<&str>,
 ) -> Result<Zeroizing<String>, crate::error::Error> {
     let pid = std::process::id().to_string();
-    let vars = Vars::endpoint(url, token, region, &pid, To::Shell);
+    let vars = Vars::endpoint(url, token, region, &pid, To::Shell { profile });
     Ok(render::shell(&vars, format)?)
 }
 
@@ -33,10 +34,10 @@ mod tests {
     fn the_worst_case_fits_the_buffer() {
         let nasty = "'\\\"$`".repeat(1024);
         for format in [Format::Sh, Format::Fish, Format::Powershell] {
-            let out = render(format, &nasty, &nasty, Some(&nasty)).unwrap();
+            let out = render(format, &nasty, &nasty, Some(&nasty), Some(&nasty)).unwrap();
             assert!(out.len() > 4 * nasty.len(), "{format:?}");
             // And with nothing to quote, the fixed text alone.
-            render(format, "", "", Some("")).unwrap();
+            render(format, "", "", Some(""), Some("")).unwrap();
         }
     }
 
@@ -46,7 +47,7 @@ mod tests {
 
     #[test]
     fn sh_unsets_the_keys_then_exports_the_endpoint() {
-        let out = render(Format::Sh, URL, "abc123", Some("eu-west-1")).unwrap();
+        let out = render(Format::Sh, URL, "abc123", Some("eu-west-1"), Some("work")).unwrap();
         assert_eq!(
             out.as_str(),
             format!(
@@ -55,7 +56,8 @@ mod tests {
                  export AWS_CONTAINER_AUTHORIZATION_TOKEN='abc123'\n\
                  export AWS_REGION='eu-west-1'\n\
                  export AWS_DEFAULT_REGION='eu-west-1'\n\
-                 {}",
+                 {}\
+                 export AWS_AUTH_PROFILE='work'\n",
                 crate::output::vars::BESIDE_ENDPOINT.join(" "),
                 pid_line("export AWS_AUTH_SERVER_PID='", "'\n")
             )
@@ -64,13 +66,13 @@ mod tests {
 
     #[test]
     fn fish_and_powershell_remove_each_variable() {
-        let out = render(Format::Fish, URL, "abc123", None).unwrap();
+        let out = render(Format::Fish, URL, "abc123", None, None).unwrap();
         assert!(out.starts_with("set -e AWS_ACCESS_KEY_ID\nset -e AWS_SECRET_ACCESS_KEY\n"));
         assert!(out.contains("set -gx AWS_CONTAINER_AUTHORIZATION_TOKEN 'abc123'\n"));
         assert!(out.ends_with(&pid_line("set -gx AWS_AUTH_SERVER_PID '", "'\n")));
         assert!(!out.contains("REGION"));
 
-        let out = render(Format::Powershell, URL, "abc123", None).unwrap();
+        let out = render(Format::Powershell, URL, "abc123", None, None).unwrap();
         assert!(
             out.starts_with("Remove-Item Env:AWS_ACCESS_KEY_ID -ErrorAction SilentlyContinue\n")
         );
@@ -81,7 +83,7 @@ mod tests {
 
     #[test]
     fn json_is_refused() {
-        assert!(render(Format::Json, URL, "abc123", None).is_err());
-        assert!(render(Format::Sts, URL, "abc123", None).is_err());
+        assert!(render(Format::Json, URL, "abc123", None, None).is_err());
+        assert!(render(Format::Sts, URL, "abc123", None, None).is_err());
     }
 }

@@ -10,6 +10,7 @@ mod connections;
 mod endpoint;
 mod exports;
 mod refresh;
+mod until;
 
 use crate::Outcome;
 use crate::error::Error;
@@ -39,6 +40,8 @@ pub enum ServeError {
     Wait(std::io::Error),
     #[error("cannot point stdout at /dev/null: {0}")]
     Detach(std::io::Error),
+    #[error("--until-exit {0}: there is no process {0}")]
+    NoSuchProcess(u32),
 }
 
 /// Serves `provider`'s credentials: runs `command` against the endpoint and returns its exit
@@ -48,6 +51,7 @@ pub enum ServeError {
 pub fn run(
     session: Arc<Session>,
     format: Format,
+    until_exit: Option<u32>,
     command: Vec<OsString>,
 ) -> Result<Outcome, Error> {
     if command.is_empty() && format.is_json() {
@@ -56,6 +60,11 @@ pub fn run(
              there (use sh, fish or powershell)"
                 .into(),
         ));
+    }
+    if let Some(pid) = until_exit
+        && !crate::secrets::process::exists(pid)
+    {
+        return Err(ServeError::NoSuchProcess(pid).into());
     }
     let issued = session.obtain()?;
     let token = endpoint::Token::generate()?;
@@ -78,6 +87,10 @@ pub fn run(
     runtime.block_on(async move {
         // Before any child exists: a handler (unlike SIG_IGN) is not inherited across exec.
         let signals = Signals::watch()?;
+        // Once SIGTERM is caught: the watch may send it at once.
+        if let Some(pid) = until_exit {
+            until::watch(pid)?;
+        }
         let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Listen)?;
         match session.profile() {
             Some(profile) => {
@@ -87,7 +100,13 @@ pub fn run(
         }
         tokio::spawn(Arc::clone(&server).serve(listener));
         if command.is_empty() {
-            let text = exports::render(format, &url, server.token(), region.as_deref())?;
+            let text = exports::render(
+                format,
+                &url,
+                server.token(),
+                region.as_deref(),
+                session.profile(),
+            )?;
             crate::write_stdout(text.as_bytes())?;
             detach_stdout()?;
             signals.either().await;

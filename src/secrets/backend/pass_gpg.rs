@@ -52,7 +52,8 @@ pub fn read(
         },
         // The secret key is there but could not be used: its passphrase was not given.
         Ok(done) if locked(&done.stderr) => Some(Err(FetchErrorKind::NotSignedIn(locked_advice(
-            entry, has_tty,
+            entry,
+            has_tty && !process::asking_off(),
         )))),
         // No such key, no agent...: pass would fail the same way and say it in the words
         // the backend's error classes recognise.
@@ -77,7 +78,12 @@ fn locked_advice(entry: &str, had_terminal: bool) -> String {
          passphrase for default-cache-ttl seconds (600 by default; raise default-cache-ttl and max-cache-ttl in \
          ~/.gnupg/gpg-agent.conf)"
     );
-    if had_terminal {
+    if process::asking_off() {
+        format!(
+            "the GPG key that decrypts {entry} needs its passphrase, and asking is turned off (--no-prompt), so \
+             gpg-agent's pinentry was not started; {ahead}"
+        )
+    } else if had_terminal {
         format!(
             "the GPG key that decrypts {entry} needs its passphrase, and gpg-agent's pinentry did not get it (cancelled, \
              timed out, or it could not open the terminal); run again and type it at the prompt, or {ahead}"
@@ -131,6 +137,10 @@ fn arguments(
         ]
         .map(str::to_owned),
     );
+    // --no-prompt: gpg-agent starts no pinentry; a key it holds no passphrase for fails.
+    if process::asking_off() {
+        args.extend(process::NO_PINENTRY.map(str::to_owned));
+    }
     let is_gpg2 = gpg.file_name().is_some_and(|n| n == "gpg2");
     if agent_info || is_gpg2 {
         args.extend(["--batch", "--use-agent"].map(str::to_owned));

@@ -244,7 +244,7 @@ fn set_nonblocking(fd: RawFd) {
 }
 
 #[cfg(target_os = "linux")]
-fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
+pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
@@ -256,6 +256,6 @@ fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn pidfd_open(_pid: u32) -> Option<std::os::fd::OwnedFd> {
+pub(crate) fn pidfd_open(_pid: u32) -> Option<std::os::fd::OwnedFd> {
     None
 }

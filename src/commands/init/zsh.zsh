@@ -1,0 +1,195 @@
+# aws-auth's shell integration for zsh, from `aws-auth init zsh`.
+# In ~/.zshrc, after compinit:   eval "$(aws-auth init zsh)"
+#
+#   @NAME@ PROFILE [FLAGS]    credentials of PROFILE in this shell (FLAGS: the main command's)
+#   @NAME@ --serve PROFILE    an endpoint that refreshes itself, served for this shell
+#   @NAME@ -                  back to what the shell had before (the server stopped)
+#   @NAME@                    what is active (aws-auth status)
+#
+# Before each prompt a hook checks the expiry with shell built-ins only; within the last
+# AWS_AUTH_MIN_TTL seconds (900) it refreshes from aws-auth's cache, never asking: when a
+# code would be needed it says so once and leaves the variables as they are.
+
+zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+typeset -ga __aws_auth_vars=(AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION AWS_CREDENTIAL_EXPIRATION AWS_REGION
+    AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_AUTH_PROFILE AWS_AUTH_SERVER_PID
+    AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
+
+@NAME@() {
+    case "${1-}" in
+        "")
+            command aws-auth status
+            return
+            ;;
+        - | --unset)
+            __aws_auth_restore
+            return 0
+            ;;
+        --serve)
+            shift
+            __aws_auth_switch serve "$@"
+            return
+            ;;
+        -h | --help)
+            print -r -- "usage: @NAME@ PROFILE [FLAGS] | @NAME@ --serve PROFILE [FLAGS] | @NAME@ - | @NAME@"
+            return 0
+            ;;
+        -*)
+            print -r -u2 -- "@NAME@: $1 is not an option of @NAME@; the profile comes first (@NAME@ --help)"
+            return 2
+            ;;
+    esac
+    __aws_auth_switch keys "$@"
+}
+
+# keys|serve PROFILE [FLAGS]: runs aws-auth, and only when it succeeded changes the shell.
+__aws_auth_switch() {
+    local mode=$1 out
+    shift
+    if [[ -z ${1-} || $1 == -* ]]; then
+        print -r -u2 -- "@NAME@: name a profile first (@NAME@ --help)"
+        return 2
+    fi
+    if [[ $mode == serve ]]; then
+        # In the background, its stdout read to the end: serve prints the endpoint, then
+        # lets go of stdout. Nothing printed means it failed (and said why on stderr).
+        out=$(command aws-auth serve --profile "$@" --until-exit $$ --format sh &!)
+        [[ -n $out ]] || return 1
+    else
+        out=$(command aws-auth --profile "$@" --format sh) || return
+    fi
+    __aws_auth_stop_server
+    [[ -n ${__aws_auth_mode-} ]] || __aws_auth_save
+    # What one mode set, the other must not leave behind.
+    unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    eval "$out"
+    typeset -g __aws_auth_mode=$mode __aws_auth_profile=$1 __aws_auth_seen= __aws_auth_warned=
+    typeset -ga __aws_auth_args=()
+    local skip= arg
+    shift
+    # A code works once, and the hook never asks: neither goes into a refresh.
+    for arg in "$@"; do
+        if [[ -n $skip ]]; then
+            skip=
+            continue
+        fi
+        case $arg in
+            --token-code) skip=1 ;;
+            --token-code=* | --no-prompt) ;;
+            *) __aws_auth_args+=("$arg") ;;
+        esac
+    done
+}
+
+# The shell's own values of every variable aws-auth may change, before the first switch.
+__aws_auth_save() {
+    local name
+    for name in $__aws_auth_vars; do
+        if (( ${+parameters[$name]} )); then
+            typeset -g "__aws_auth_saved_$name=${(P)name}"
+        else
+            unset "__aws_auth_saved_$name"
+        fi
+    done
+}
+
+# Stops the server, and puts back what the shell had before the first switch. Without a
+# switch of this shell's (a plain eval), it removes aws-auth's own variables only.
+__aws_auth_restore() {
+    __aws_auth_stop_server
+    local name saved
+    if [[ -n ${__aws_auth_mode-} ]]; then
+        for name in $__aws_auth_vars; do
+            saved=__aws_auth_saved_$name
+            if (( ${+parameters[$saved]} )); then
+                export "$name=${(P)saved}"
+                unset "$saved"
+            else
+                unset "$name"
+            fi
+        done
+    else
+        unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SESSION_EXPIRATION \
+            AWS_AUTH_PROFILE AWS_AUTH_SERVER_PID AWS_CONTAINER_CREDENTIALS_FULL_URI \
+            AWS_CONTAINER_AUTHORIZATION_TOKEN
+    fi
+    unset __aws_auth_mode __aws_auth_profile __aws_auth_args __aws_auth_seen __aws_auth_warned \
+        __aws_auth_due
+}
+
+__aws_auth_stop_server() {
+    if [[ -n ${AWS_AUTH_SERVER_PID-} ]]; then
+        kill "$AWS_AUTH_SERVER_PID" 2>/dev/null
+    fi
+}
+
+__aws_auth_hook() {
+    case ${__aws_auth_mode-} in
+        keys) __aws_auth_check_keys ;;
+        serve) __aws_auth_check_server ;;
+    esac
+    return 0
+}
+
+__aws_auth_check_keys() {
+    local e=${AWS_SESSION_EXPIRATION-}
+    local -a match mbegin mend
+    [[ $e =~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$' ]] || return 0
+    if [[ $e != "${__aws_auth_seen-}" ]]; then
+        # Days from the civil date (March-based years), then seconds: built-ins only.
+        local y=$((10#$match[1])) m=$((10#$match[2])) d=$((10#$match[3]))
+        if (( m <= 2 )); then
+            (( y -= 1, m += 12 ))
+        fi
+        local days=$(( 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 719469 ))
+        typeset -g __aws_auth_seen=$e
+        typeset -gi __aws_auth_due=$(( days * 86400 + 10#$match[4] * 3600 + 10#$match[5] * 60 +
+            10#$match[6] - ${AWS_AUTH_MIN_TTL:-900} ))
+    fi
+    (( EPOCHSECONDS < __aws_auth_due )) && return 0
+    # At most one try a minute, and one line per expiry.
+    typeset -gi __aws_auth_due=$(( EPOCHSECONDS + 60 ))
+    local out rc
+    out=$(command aws-auth --profile "$__aws_auth_profile" "${__aws_auth_args[@]}" --no-prompt --format sh 2>/dev/null)
+    rc=$?
+    if (( rc == 0 )); then
+        eval "$out"
+        return 0
+    fi
+    [[ ${__aws_auth_warned-} == "$e" ]] && return 0
+    typeset -g __aws_auth_warned=$e
+    if (( rc == 3 )); then
+        print -r -u2 -- "aws-auth: the credentials of profile $__aws_auth_profile expire at $e, and renewing them needs you (an MFA code, a passphrase): run @NAME@ $__aws_auth_profile"
+    else
+        print -r -u2 -- "aws-auth: the credentials of profile $__aws_auth_profile expire at $e and could not be renewed (aws-auth exited $rc): run @NAME@ $__aws_auth_profile to see why"
+    fi
+}
+
+__aws_auth_check_server() {
+    [[ -n ${AWS_AUTH_SERVER_PID-} ]] || return 0
+    kill -0 "$AWS_AUTH_SERVER_PID" 2>/dev/null && return 0
+    print -r -u2 -- "aws-auth: the server of profile $__aws_auth_profile (pid $AWS_AUTH_SERVER_PID) has stopped, so its endpoint is unset: run @NAME@ --serve $__aws_auth_profile"
+    unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    typeset -g __aws_auth_mode=stopped
+}
+
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd __aws_auth_hook
+
+__aws_auth_complete() {
+    local -a names
+    names=(${(f)"$(command aws-auth profiles --names 2>/dev/null)"})
+    if (( CURRENT == 2 )); then
+        compadd -- $names
+        compadd -- --serve --unset -
+    elif (( CURRENT == 3 )) && [[ $words[2] == --serve ]]; then
+        compadd -- $names
+    elif [[ $PREFIX == -* ]]; then
+        compadd -- @FLAGS@
+    else
+        _files
+    fi
+}
+(( $+functions[compdef] )) && compdef __aws_auth_complete @NAME@
