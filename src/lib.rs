@@ -127,8 +127,8 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
         Some(cli::Command::Rotate(args)) => commands::rotate::run(args).map(Outcome::Print),
         Some(cli::Command::Login(args)) => commands::login::run(args).map(Outcome::Print),
-        Some(cli::Command::Completions { shell }) => {
-            commands::completions::completions(shell).map(Outcome::Print)
+        Some(cli::Command::Completions { shell, program }) => {
+            commands::completions::completions(shell, program.as_deref()).map(Outcome::Print)
         }
         Some(cli::Command::Man) => commands::man::man().map(Outcome::Print),
         Some(cli::Command::Init(args)) => commands::init::run(&args).map(Outcome::Print),
