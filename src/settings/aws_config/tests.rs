@@ -215,3 +215,26 @@ fn a_config_file_up_to_a_mebibyte_is_read_and_a_larger_one_refused() {
     std::fs::write(&path, fill(1024 * 1024 + 1)).unwrap();
     assert!(AwsProfiles::load(&path).is_err());
 }
+
+/// A profile's scope is its own: a config profile whose keys come from a scoped profile of
+/// profiles.toml does not inherit that scope, and a profiles.toml profile keeps its own
+/// beside a config section of the same name.
+#[test]
+fn a_scope_is_never_inherited_along_a_chain() {
+    let t = toml(
+        "[profiles.base]\nbackend = \"pass\"\nread_only = true\nsource_identity = \"base-agent\"\n\
+         tags = { team = \"a\" }\n[profiles.both]\nbackend = \"pass\"\npolicy_arns = [\"arn:aws:iam::aws:policy/X\"]\n",
+    );
+    let a = aws(CONFIG);
+    let prod = resolve("prod", &t, Some(&a)).unwrap().raw;
+    assert_eq!(prod.read_only, None);
+    assert_eq!(prod.source_identity, None);
+    assert_eq!(prod.tags, None);
+    let both = resolve("both", &t, Some(&a)).unwrap().raw;
+    assert_eq!(
+        both.policy_arns,
+        Some(vec!["arn:aws:iam::aws:policy/X".to_owned()])
+    );
+    let base = resolve("base", &t, Some(&a)).unwrap().raw;
+    assert_eq!(base.read_only, Some(true));
+}

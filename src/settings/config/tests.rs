@@ -167,4 +167,21 @@ fn debug_hides_literal_secrets() {
         !shown.contains("wJalrXUtnFEMI") && !shown.contains("123456"),
         "{shown}"
     );
+    // What is no secret is shown, the scope included.
+    assert!(
+        shown.contains("secret_access_key: Some(\"[REDACTED]\")"),
+        "{shown}"
+    );
+    let p = Profiles::parse(
+        "[profiles.w]\nrole_arn = \"arn:aws:iam::1:role/r\"\nread_only = true\ntags = { team = \"a\" }\n",
+        Path::new("p.toml"),
+    )
+    .unwrap();
+    let shown = format!("{p:?}");
+    assert!(
+        shown.contains("role_arn: Some(\"arn:aws:iam::1:role/r\")")
+            && shown.contains("read_only: Some(true)")
+            && shown.contains("\"team\": \"a\""),
+        "{shown}"
+    );
 }

@@ -198,6 +198,11 @@ fn a_policy_file_is_read_checked_and_packed() {
     let file = dir.path().join("profiles.toml");
     std::fs::write(dir.path().join("ro.json"), format!("{POLICY}\n")).unwrap();
     std::fs::write(dir.path().join("bad.json"), "{\"Version\": 1}").unwrap();
+    // Pretty-printed at length (well past a kilobyte), it packs into what STS takes.
+    let indented = POLICY.replace(' ', &" ".repeat(500));
+    assert!(indented.len() > 4000);
+    std::fs::write(dir.path().join("wide.json"), &indented).unwrap();
+    std::fs::write(dir.path().join("huge.json"), " ".repeat(70_000) + POLICY).unwrap();
     let raw = |path: &str| RawProfile {
         policy_file: Some(path.into()),
         ..RawProfile::default()
