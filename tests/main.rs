@@ -3,6 +3,7 @@
 
 mod aws_config;
 mod backends;
+mod bitwarden;
 mod cli_errors;
 mod completions;
 mod configure;
@@ -19,7 +20,9 @@ mod import;
 mod keyring;
 mod login;
 mod memory;
+mod op_service_account;
 mod pass_gpg;
+mod passage;
 mod profiles;
 mod quoting;
 mod readme;

@@ -213,7 +213,11 @@ fn entry_exists(
     }
     match unit.fetch(specs, home, limit) {
         Ok(_) => Ok(true),
-        Err(FetchErrorKind::NotFound(_) | FetchErrorKind::NoField(_)) => Ok(false),
+        Err(
+            FetchErrorKind::NotFound(_)
+            | FetchErrorKind::NoField(_)
+            | FetchErrorKind::NoItemField { .. },
+        ) => Ok(false),
         Err(kind) => Err(Error::Backend(
             format!("checking for an existing {unit}"),
             kind,

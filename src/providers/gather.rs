@@ -78,7 +78,9 @@ pub fn gather(
             w.optional
                 && matches!(
                     kind,
-                    FetchErrorKind::NoField(_) | FetchErrorKind::NotFound(_)
+                    FetchErrorKind::NoField(_)
+                        | FetchErrorKind::NoItemField { .. }
+                        | FetchErrorKind::NotFound(_)
                 )
         };
         let text = match texts[&Unit::of(reference, specs)] {

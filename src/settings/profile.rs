@@ -59,7 +59,7 @@ struct Layout {
 
 /// `backend = "pass"` (or gopass, or a user's line-based backend): one entry
 /// `aws-auth/PROFILE`, line 1 the secret key, `aws_access_key_id:` / `mfa_serial:` /
-/// `role_arn:` lines and an optional otpauth line. lpass, op and keyring have their own.
+/// `role_arn:` lines and an optional otpauth line. bw, lpass, op and keyring have their own.
 fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
     match backend {
         "op" => {
@@ -81,6 +81,17 @@ fn layout(backend: &str, profile: &str, specs: &Specs) -> Option<Layout> {
                 mfa_serial: format!("{base}/mfa_serial"),
                 role_arn: format!("{base}/role_arn"),
                 mfa_code: Some(format!("totp:{base}/totp_seed")),
+                mfa_code_in_entry: false,
+            })
+        }
+        "bw" => {
+            let item = format!("bw:aws-auth/{profile}");
+            Some(Layout {
+                access_key_id: format!("{item}#username"),
+                secret_access_key: item.clone(),
+                mfa_serial: format!("{item}#mfa_serial"),
+                role_arn: format!("{item}#role_arn"),
+                mfa_code: Some(format!("{item}#totp")),
                 mfa_code_in_entry: false,
             })
         }

@@ -51,6 +51,8 @@ impl Fakes {
             .env("FAKE_LPASS_DATA", self.root.join("lpass"))
             .env("FAKE_GOPASS_DATA", self.root.join("gopass"))
             .env("FAKE_BW_DATA", self.root.join("bw"))
+            // An unlocked vault, as after `export BW_SESSION="$(bw unlock --raw)"`.
+            .env("BW_SESSION", "fake-bw-session-key")
             .env("FAKE_YKMAN_DATA", self.root.join("ykman"))
     }
 
@@ -94,8 +96,17 @@ impl Fakes {
         std::fs::read_to_string(self.root.join("gopass").join(name)).ok()
     }
 
+    /// A field of the Bitwarden item `item`: its own (password, username, notes, uri, totp:
+    /// the authenticator key) or a custom text field.
     pub fn bw_field(&self, item: &str, field: &str, value: &str) {
-        self.put(self.root.join("bw").join(item).join(field), value);
+        let dir = self.root.join("bw").join(item.replace('/', "%2F"));
+        let own = ["password", "username", "notes", "uri", "totp", "id"];
+        let path = if own.contains(&field) {
+            dir.join(field)
+        } else {
+            dir.join("fields").join(field)
+        };
+        self.put(path, value);
     }
 
     /// The whole argv log (empty if nothing ran).

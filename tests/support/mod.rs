@@ -77,6 +77,7 @@ pub mod federation;
 pub mod flood;
 pub mod http;
 pub mod pass_store;
+pub mod passage_store;
 pub mod profile_kit;
 pub mod seccomp;
 pub mod secret_service;

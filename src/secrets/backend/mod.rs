@@ -2,8 +2,10 @@
 //! for line-based managers, so several fields cost one decryption), units are fetched, and
 //! each reference's value is taken from its unit's text. Values are `SecretString`.
 
+mod bitwarden;
 pub mod keyring;
 mod pass_gpg;
+mod passage_age;
 pub mod spec;
 pub mod write;
 
@@ -27,6 +29,11 @@ pub enum FetchErrorKind {
     NoDevice(String),
     NotFound(String),
     NoField(String),
+    /// An item (Bitwarden's) has no field of that name; `has` names the custom fields it has.
+    NoItemField {
+        field: String,
+        has: Vec<String>,
+    },
     Ambiguous,
     Empty,
     Timeout(Duration),
@@ -51,6 +58,13 @@ impl fmt::Display for FetchErrorKind {
             FetchErrorKind::NotFound(detail) => write!(f, "no such entry: {detail}"),
             FetchErrorKind::NoField(field) => {
                 write!(f, "no such field: the entry has no \"{field}: ...\" line")
+            }
+            FetchErrorKind::NoItemField { field, has } => {
+                write!(f, "no such field: the item has no \"{field}\"")?;
+                if !has.is_empty() {
+                    write!(f, " (its custom fields: {})", has.join(", "))?;
+                }
+                Ok(())
             }
             FetchErrorKind::Ambiguous => write!(
                 f,
@@ -113,9 +127,12 @@ impl Unit {
                 entry,
                 field,
             } => {
-                let per_field = specs
-                    .get(backend)
-                    .is_some_and(|s| s.fields == Fields::Command);
+                // bw: one item read serves every field but the code, a call of its own.
+                let per_field = specs.get(backend).is_some_and(|s| match s.fields {
+                    Fields::Command => true,
+                    Fields::Bitwarden => field.as_deref() == Some("totp"),
+                    Fields::Lines => false,
+                });
                 Unit::Command {
                     backend: backend.clone(),
                     entry: entry.clone(),
@@ -173,9 +190,12 @@ fn run_spec(
     home: Option<&Path>,
     limit: Duration,
 ) -> Result<SecretString, FetchErrorKind> {
-    if spec.decrypt == Some(spec::Decrypt::PassGpg)
-        && let Some(read) = pass_gpg::read(spec, entry, home, limit)
-    {
+    let direct = match spec.decrypt {
+        Some(spec::Decrypt::PassGpg) => pass_gpg::read(spec, entry, home, limit),
+        Some(spec::Decrypt::PassageAge) => passage_age::read(spec, entry, home, limit),
+        None => None,
+    };
+    if let Some(read) = direct {
         return read;
     }
     let args = spec.read_args(entry, field).ok_or_else(|| {
@@ -195,48 +215,7 @@ fn run_spec(
         other => FetchErrorKind::Failed(other.to_string()),
     })?;
     if done.code != Some(0) {
-        let stderr = &done.stderr;
-        let shown = if stderr.is_empty() {
-            "(nothing on stderr)".to_owned()
-        } else {
-            stderr.clone()
-        };
-        return Err(
-            if spec
-                .errors
-                .not_signed_in
-                .iter()
-                .any(|p| stderr.contains(p.as_str()))
-            {
-                FetchErrorKind::NotSignedIn(match &spec.errors.not_signed_in_hint {
-                    Some(hint) => format!("{shown}; {}", hint.replace("{entry}", entry)),
-                    None => shown,
-                })
-            } else if spec
-                .errors
-                .no_device
-                .iter()
-                .any(|p| stderr.contains(p.as_str()))
-            {
-                FetchErrorKind::NoDevice(shown)
-            } else if spec
-                .errors
-                .not_found
-                .iter()
-                .any(|p| stderr.contains(p.as_str()))
-            {
-                if field.is_some() && stderr.contains("field") {
-                    FetchErrorKind::NoField(field.unwrap_or_default().to_owned())
-                } else {
-                    FetchErrorKind::NotFound(shown)
-                }
-            } else {
-                let code = done
-                    .code
-                    .map_or("a signal".to_owned(), |c| format!("exit code {c}"));
-                FetchErrorKind::Failed(format!("{} ended with {code}: {shown}", spec.program))
-            },
-        );
+        return Err(classify(spec, &spec.program, entry, field, &done));
     }
     let text = std::str::from_utf8(&done.stdout).map_err(|_| {
         FetchErrorKind::Failed(format!(
@@ -263,6 +242,58 @@ fn run_spec(
         return Err(FetchErrorKind::Empty);
     }
     Ok(SecretString::from(text))
+}
+
+/// What a failed run of `program` (the backend's own, or the decrypter it stands in for)
+/// means, from its stderr and the backend's error patterns; `advice` for the pattern seen is
+/// added to the message.
+pub(crate) fn classify(
+    spec: &Spec,
+    program: &str,
+    entry: &str,
+    field: Option<&str>,
+    done: &process::Finished,
+) -> FetchErrorKind {
+    let stderr = &done.stderr;
+    let mut shown = if stderr.is_empty() {
+        "(nothing on stderr)".to_owned()
+    } else {
+        stderr.clone()
+    };
+    let seen = |patterns: &[String]| patterns.iter().any(|p| stderr.contains(p.as_str()));
+    let errors = &spec.errors;
+    if let Some((_, advice)) = errors
+        .advice
+        .iter()
+        .find(|(p, _)| stderr.contains(p.as_str()))
+    {
+        shown = format!("{shown}; {}", advice.replace("{entry}", entry));
+    }
+    if seen(&errors.not_signed_in) {
+        FetchErrorKind::NotSignedIn(match &errors.not_signed_in_hint {
+            Some(hint) => format!("{shown}; {}", hint.replace("{entry}", entry)),
+            None => shown,
+        })
+    } else if seen(&errors.no_device) {
+        FetchErrorKind::NoDevice(shown)
+    } else if seen(&errors.ambiguous) {
+        FetchErrorKind::Ambiguous
+    } else if seen(&errors.no_field) {
+        FetchErrorKind::NoItemField {
+            field: field.unwrap_or_default().to_owned(),
+            has: Vec::new(),
+        }
+    } else if seen(&errors.not_found) {
+        match field {
+            Some(field) if stderr.contains("field") => FetchErrorKind::NoField(field.to_owned()),
+            _ => FetchErrorKind::NotFound(shown),
+        }
+    } else {
+        let code = done
+            .code
+            .map_or("a signal".to_owned(), |c| format!("exit code {c}"));
+        FetchErrorKind::Failed(format!("{program} ended with {code}: {shown}"))
+    }
 }
 
 /// The TOTP generator a `totp:` reference names, from its unit's text (so the flow can
@@ -298,6 +329,14 @@ pub fn extract(
     }
     let text = text.expose_secret();
     match reference {
+        Reference::Command { backend, field, .. }
+            if field.as_deref() != Some("totp")
+                && specs
+                    .get(backend)
+                    .is_some_and(|s| s.fields == Fields::Bitwarden) =>
+        {
+            bitwarden::field(text, field.as_deref())
+        }
         Reference::Command { field, .. } if is_lines(reference, specs) => match field {
             None => {
                 let first = text.lines().next().unwrap_or_default();

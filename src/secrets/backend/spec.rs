@@ -11,6 +11,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("gopass", include_str!("../../../backends/gopass.toml")),
     ("lpass", include_str!("../../../backends/lpass.toml")),
     ("op", include_str!("../../../backends/op.toml")),
+    ("passage", include_str!("../../../backends/passage.toml")),
+    ("bw", include_str!("../../../backends/bw.toml")),
     ("ykman", include_str!("../../../backends/ykman.toml")),
 ];
 
@@ -26,6 +28,10 @@ pub enum Fields {
     Lines,
     /// Each field is a call of `read_field`; the whole output is the value.
     Command,
+    /// `read` prints a Bitwarden item as JSON (one call per item): the entry alone is its
+    /// password, `#username`, `#password`, `#notes`, `#uri` its own fields, any other `#FIELD`
+    /// a custom field by name; `#totp` is a call of `read_field` (the current code).
+    Bitwarden,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -42,6 +48,16 @@ pub struct Errors {
     /// entry's name (pass: how to unlock a GPG key ahead of a run with no terminal).
     #[serde(default)]
     pub not_signed_in_hint: Option<String>,
+    /// The name matches several entries (bw: "More than one result was found.").
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
+    /// The entry is there and has no such field (bw: "No TOTP available for this login.").
+    #[serde(default)]
+    pub no_field: Vec<String>,
+    /// stderr text -> what to do about it, added to the message of whatever class the
+    /// failure is (bw tells a locked vault from a logged-out one; `{entry}` is the entry).
+    #[serde(default)]
+    pub advice: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -97,6 +113,9 @@ pub enum Decrypt {
     /// `gpg -d` of `entry_file` with the options pass 1.7 uses.
     #[serde(rename = "pass-gpg")]
     PassGpg,
+    /// `age -d -i IDENTITIES` of `entry_file`, as `passage show` does it.
+    #[serde(rename = "passage-age")]
+    PassageAge,
 }
 
 /// A backend file that cannot be used.
@@ -130,6 +149,9 @@ impl Spec {
         }
         match (&spec.fields, &spec.read_field) {
             (Fields::Command, Some(args)) if !args.iter().any(|a| a.contains("{field}")) => {
+                return Err(err("`read_field` must contain \"{field}\"".into()));
+            }
+            (Fields::Bitwarden, Some(args)) if !args.iter().any(|a| a.contains("{field}")) => {
                 return Err(err("`read_field` must contain \"{field}\"".into()));
             }
             (Fields::Lines, Some(_)) => {
@@ -168,10 +190,18 @@ impl Spec {
         out
     }
 
+    /// A variable that chooses where the backend reads (`PASSAGE_DIR`): its value, else the
+    /// definition's default, `~` expanded.
+    pub fn setting(&self, var: &str, home: Option<&Path>) -> Option<String> {
+        crate::env::var(var)
+            .or_else(|| self.defaults.get(var).cloned())
+            .map(|v| expand_home(&v, home))
+    }
+
     /// argv after the program for one read; each template element gives exactly one argument.
     pub fn read_args(&self, entry: &str, field: Option<&str>) -> Option<Vec<String>> {
         let template = match (field, self.fields) {
-            (Some(_), Fields::Command) => self.read_field.as_ref()?,
+            (Some(_), Fields::Command | Fields::Bitwarden) => self.read_field.as_ref()?,
             _ => &self.read,
         };
         Some(fill(template, entry, field.unwrap_or_default()))

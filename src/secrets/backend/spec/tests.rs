@@ -8,7 +8,10 @@ fn built_in_backends_parse() {
     for name in ["pass", "gopass", "lpass", "op"] {
         assert!(specs.get(name).is_some(), "{name}");
     }
-    assert_eq!(specs.schemes(), ["gopass", "lpass", "pass", "ykman"]);
+    assert_eq!(
+        specs.schemes(),
+        ["bw", "gopass", "lpass", "pass", "passage", "ykman"]
+    );
 }
 
 /// The built-in pass may be read by decrypting its entry file; no other backend is.
