@@ -13,7 +13,8 @@ mod setup;
 mod shell;
 pub use scope::ScopeArgs;
 pub use setup::{
-    AddArgs, CacheCommand, ConfigureArgs, DoctorArgs, ImportArgs, NewKeys, ProfilesArgs, RotateArgs,
+    AddArgs, CacheCommand, ConfigureArgs, DoctorArgs, ImportArgs, MigrateArgs, NewKeys,
+    ProfilesArgs, RotateArgs,
 };
 pub use shell::{CompletionShell, InitArgs, InitShell, StatusArgs};
 
@@ -62,6 +63,11 @@ pub enum Command {
     /// Move the plain-text keys of a section of ~/.aws/credentials into a password manager
     /// and add the profile; the file loses those two lines only once the keys read back.
     Import(ImportArgs),
+    /// Move a profile's long-term keys (and MFA device, role and TOTP seed) to another
+    /// store: written there, read back and compared, the profile switched to read from it,
+    /// and only then removed from the old one (--keep leaves them). A failure before the
+    /// switch leaves the profile and both stores as they were.
+    Migrate(MigrateArgs),
     /// Check a setup, one line per check: the files and their permissions, the profile's
     /// backends (values never shown), the cache store, STS and the keys (GetCallerIdentity:
     /// no MFA code is used), the clock. Exits 0 only when every check passes.

@@ -13,9 +13,16 @@ const DEFERRED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 static PENDING: AtomicI32 = AtomicI32::new(0);
 
 /// Said once, from the handler (no allocation there): why the process did not stop.
-static NOTICE: &[u8] =
+pub static ROTATING: &[u8] =
     b"aws-auth: interrupted while rotating: finishing first, so that a working key stays stored \
 and IAM and the backend agree; it stops right after\n";
+pub static MIGRATING: &[u8] =
+    b"aws-auth: interrupted while migrating: finishing first, so that the profile reads from a store \
+that holds its keys; it stops right after\n";
+
+/// The notice of the deferral in force (one of the statics above: the handler only reads it).
+static NOTICE: std::sync::atomic::AtomicPtr<&'static [u8]> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 
 /// While this lives, the deferred signals are noted instead of acted on.
 pub struct Deferral {
@@ -23,7 +30,12 @@ pub struct Deferral {
 }
 
 impl Deferral {
-    pub fn start() -> Deferral {
+    /// `notice` is said once, when the first deferred signal comes.
+    pub fn start(notice: &'static &'static [u8]) -> Deferral {
+        NOTICE.store(
+            (notice as *const &'static [u8]).cast_mut(),
+            Ordering::SeqCst,
+        );
         let mut previous = Vec::new();
         for sig in DEFERRED {
             // SAFETY: installs a handler that only touches an atomic and calls write(2).
@@ -59,9 +71,13 @@ extern "C" fn note(sig: libc::c_int) {
         .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
         .is_ok()
     {
-        // SAFETY: write(2) is async-signal-safe; the bytes are a static slice.
+        let notice = NOTICE.load(Ordering::SeqCst);
+        // SAFETY: write(2) is async-signal-safe; the pointer is null or a `&'static` given to
+        // `start`, pointing at a static slice.
         unsafe {
-            libc::write(libc::STDERR_FILENO, NOTICE.as_ptr().cast(), NOTICE.len());
+            if let Some(notice) = notice.as_ref() {
+                libc::write(libc::STDERR_FILENO, notice.as_ptr().cast(), notice.len());
+            }
         }
     }
 }
@@ -98,7 +114,7 @@ mod tests {
             old.sa_sigaction
         };
         {
-            let _deferral = Deferral::start();
+            let _deferral = Deferral::start(&ROTATING);
             // SAFETY: raises a signal whose handler is ours for now.
             unsafe { libc::raise(libc::SIGHUP) };
             assert_eq!(pending(), Some(libc::SIGHUP));

@@ -73,6 +73,7 @@ pub fn main_entry() -> i32 {
         | Some(cli::Command::Add(_))
         | Some(cli::Command::Configure(_))
         | Some(cli::Command::Import(_))
+        | Some(cli::Command::Migrate(_))
         | Some(cli::Command::Rotate(_)) => false,
         Some(cli::Command::Login(args)) => args.print,
     };
@@ -125,6 +126,7 @@ pub fn main_entry() -> i32 {
         Some(cli::Command::Configure(args)) => commands::configure::run(args).map(Outcome::Print),
         Some(cli::Command::Doctor(args)) => commands::doctor::run(args),
         Some(cli::Command::Import(args)) => commands::import::run(args).map(Outcome::Print),
+        Some(cli::Command::Migrate(args)) => commands::migrate::run(args).map(Outcome::Print),
         Some(cli::Command::Rotate(args)) => commands::rotate::run(args).map(Outcome::Print),
         Some(cli::Command::Login(args)) => commands::login::run(args).map(Outcome::Print),
         Some(cli::Command::Completions { shell, program }) => {
@@ -147,7 +149,7 @@ pub fn main_entry() -> i32 {
         }
         Err(e) => fail(e),
     };
-    // A signal deferred while a step had to finish (rotate): everything is reported now.
+    // A signal deferred while a step had to finish (rotate, migrate): everything is reported now.
     deferral::act_on_pending();
     code
 }

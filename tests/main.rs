@@ -20,6 +20,7 @@ mod import;
 mod keyring;
 mod login;
 mod memory;
+mod migrate;
 mod op_service_account;
 mod pass_gpg;
 mod passage;

@@ -51,6 +51,33 @@ pub struct ConfigureArgs {
 }
 
 #[derive(clap::Args)]
+pub struct MigrateArgs {
+    /// The profile whose keys move.
+    #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
+    pub profile: String,
+
+    /// Where they go: pass, gopass, passage (a line-based store with a [write] table), or
+    /// keyring (the Secret Service; never the kernel keyring, which is lost at reboot).
+    #[arg(long, value_name = "BACKEND")]
+    pub to: String,
+
+    /// Leave the keys in the old store too (by default they are removed from it once the
+    /// profile reads them from the new one).
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Replace an entry (or keyring items) the new store already holds under the profile's name.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub file: ConfigFile,
+
+    #[command(flatten)]
+    pub limit: Timeout,
+}
+
+#[derive(clap::Args)]
 pub struct RotateArgs {
     /// The profile whose key is replaced.
     #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]

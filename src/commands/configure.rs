@@ -127,7 +127,7 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
 }
 
 /// A profile that is not in profiles.toml: in the AWS config file (edit that), or unknown.
-fn not_in_profiles_toml(name: &str, files: &Files) -> Error {
+pub(crate) fn not_in_profiles_toml(name: &str, files: &Files) -> Error {
     if let Some(aws) = files.aws.as_ref().filter(|a| a.profiles.contains_key(name)) {
         return Error::Usage(format!(
             "profile \"{name}\" is in {}, not in profiles.toml: change it there (aws configure set role_arn ARN \

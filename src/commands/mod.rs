@@ -14,6 +14,7 @@ pub mod import;
 pub mod init;
 pub mod login;
 pub mod man;
+pub mod migrate;
 pub mod new_profile;
 pub mod profiles;
 pub mod rotate;

@@ -199,7 +199,7 @@ pub fn store(
 
 /// Whether a backend already holds `unit`: found, or not found; any other failure (not
 /// installed, locked) is reported, since writing would fail the same way.
-fn entry_exists(
+pub(crate) fn entry_exists(
     unit: &Unit,
     specs: &Specs,
     home: Option<&std::path::Path>,
@@ -227,7 +227,7 @@ fn entry_exists(
 
 /// The access key id's shape (an IAM user's long-term key: AKIA…, never a session's ASIA…),
 /// and a secret with no spaces; checked before anything is written, and never echoed.
-fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
+pub(crate) fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
     validate::access_key_id(access_key_id).map_err(|e| {
         Error::Usage(format!(
             "{}; give the access key id first, then the secret access key",

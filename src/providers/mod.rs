@@ -11,7 +11,7 @@ pub mod assume_role;
 pub mod cached;
 pub mod code;
 pub mod federation;
-mod gather;
+pub(crate) mod gather;
 pub mod resolve;
 pub mod session;
 pub mod session_token;

@@ -78,7 +78,7 @@ pub fn rotate(
     }
     // From here until the outcome is stored and said, a Ctrl-C (or TERM, HUP) waits: cut
     // between two writes, it would leave a new id beside an old secret, two keys in IAM.
-    let _finishing = crate::deferral::Deferral::start();
+    let _finishing = crate::deferral::Deferral::start(&crate::deferral::ROTATING);
     let new = aws.create_key(user).map_err(|e| match e.kind {
         // No answer: IAM may have made the key all the same.
         crate::sts::StsErrorKind::Timeout(_) | crate::sts::StsErrorKind::Network(_) => stopped(format!(

@@ -186,3 +186,22 @@ pub fn set(
     )?;
     Ok(store)
 }
+
+/// Deletes one item from the store that lasts (what `set` writes to); an item that is not
+/// there is already deleted.
+pub fn delete(service: &str, account: &str) -> Result<(), FetchErrorKind> {
+    let stores =
+        entries(service, account, true).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+    let fail = |store: &str, error: KeyringError| {
+        FetchErrorKind::Failed(format!("{store}: {}", describe(&error)))
+    };
+    first_reachable(
+        &stores,
+        |entry| match entry.delete_credential() {
+            Err(KeyringError::NoEntry) => Ok(()),
+            other => other,
+        },
+        fail,
+    )
+    .map(|_| ())
+}

@@ -64,6 +64,9 @@ pub struct Errors {
 #[serde(deny_unknown_fields)]
 pub struct Write {
     pub args: Vec<String>,
+    /// argv that deletes an entry (`aws-auth migrate` once the keys are in another store).
+    #[serde(default)]
+    pub remove: Option<Vec<String>>,
 }
 
 /// One backend file.
@@ -164,10 +167,14 @@ impl Spec {
                 "`decrypt` needs `entry_file` and fields = \"lines\"".into()
             ));
         }
-        if let Some(write) = &spec.write
-            && !write.args.iter().any(|a| a.contains("{entry}"))
-        {
-            return Err(err("`write.args` must contain \"{entry}\"".into()));
+        if let Some(write) = &spec.write {
+            let bad = |args: &[String]| !args.iter().any(|a| a.contains("{entry}"));
+            if bad(&write.args) {
+                return Err(err("`write.args` must contain \"{entry}\"".into()));
+            }
+            if write.remove.as_deref().is_some_and(bad) {
+                return Err(err("`write.remove` must contain \"{entry}\"".into()));
+            }
         }
         Ok(spec)
     }

@@ -76,6 +76,44 @@ pub fn store(
     }
 }
 
+/// Deletes `unit` from its store: a keyring item, or an entry through the backend's
+/// `write.remove` argv. `Ok(false)`: the backend has no way to delete (op, lpass, bw).
+pub fn remove(unit: &Unit, specs: &Specs, limit: Duration) -> Result<bool, FetchErrorKind> {
+    match unit {
+        Unit::Keyring { service, account } => keyring::delete(service, account).map(|()| true),
+        Unit::Command { backend, entry, .. } => {
+            let Some(template) = specs
+                .get(backend)
+                .and_then(|s| s.write.as_ref())
+                .and_then(|w| w.remove.as_ref())
+            else {
+                return Ok(false);
+            };
+            let program = specs
+                .get(backend)
+                .map(|s| s.program.clone())
+                .unwrap_or_default();
+            let done = process::run(&program, &fill(template, entry, ""), None, limit).map_err(
+                |e| match e {
+                    RunError::Timeout { limit, .. } => FetchErrorKind::Timeout(limit),
+                    other => FetchErrorKind::Failed(other.to_string()),
+                },
+            )?;
+            if done.code == Some(0) {
+                Ok(true)
+            } else {
+                Err(FetchErrorKind::Failed(format!(
+                    "{program} ended with {}: {}",
+                    done.code
+                        .map_or("a signal".to_owned(), |c| format!("exit code {c}")),
+                    done.stderr.trim()
+                )))
+            }
+        }
+        Unit::Env(_) => Ok(false),
+    }
+}
+
 /// `text` with some fields replaced: `None` is line 1, `Some(KEY)` the first `KEY:` line
 /// (the line `extract` reads), written `KEY: value`. Each line keeps its line ending; every
 /// other line is kept byte for byte. A field with no line is `NoField`.

@@ -1,0 +1,409 @@
+//! `aws-auth migrate`: keys moved between real stores (pass with a throwaway GPG key, the
+//! real age under the test's passage, gnome-keyring's Secret Service), in both directions;
+//! refused where nothing can move or the new store would not last; a failure before the
+//! switch changes nothing; a kill between the write and the switch, or between the switch
+//! and the removal, leaves a profile that works.
+
+use crate::support::passage_store::PassageStore;
+use crate::support::profile_kit::*;
+use crate::support::secret_service::SecretService;
+use crate::support::sts_form::form_field;
+use crate::support::*;
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/migrate-role";
+
+fn entry() -> String {
+    format!(
+        "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\nrole_arn: {ROLE}\n{}\n",
+        otpauth_line()
+    )
+}
+
+fn profiles_toml(kit: &Kit) -> String {
+    std::fs::read_to_string(kit.sandbox.path("home/.config/aws-auth/profiles.toml")).unwrap()
+}
+
+fn migrate(kit: &Kit, args: &[&str]) -> Command {
+    let mut cmd = kit.aws_auth();
+    cmd.args(["migrate", "--profile", "work"]).args(args);
+    cmd
+}
+
+/// A run that needs the TOTP seed (no code given, no terminal): the profile works.
+fn works(kit: &Kit) {
+    let before = kit.sts.requests().len();
+    run(&mut without_terminal(&kit.profile("work", &[]))).assert_success();
+    let requests = kit.sts.requests();
+    let last = requests.last().expect("a request");
+    assert_eq!(requests.len(), before + 1);
+    assert_eq!(last.action(), Some("AssumeRole"), "{last:#?}");
+    assert!(last.verified(), "signed with the migrated secret");
+}
+
+/// `program` first on PATH: a script at `name` in the sandbox.
+fn first_on_path(kit: &Kit, cmd: &mut Command, name: &str, script: &str) {
+    let dir = kit.sandbox.path(&format!("wrap-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, script).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "PATH")
+        .and_then(|(_, v)| v.map(OsString::from))
+        .expect("the kit sets PATH");
+    let mut new = OsString::from(dir);
+    new.push(":");
+    new.push(path);
+    cmd.env("PATH", new);
+}
+
+#[test]
+fn pass_to_passage_moves_everything_and_removes_the_old_entry() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("# my work account\n[profiles.work]\nbackend = \"pass\" # one entry\nregion = \"eu-west-1\"\n");
+    let out = run(&mut migrate(&kit, &["--to", "passage"]));
+    out.assert_success();
+    assert!(out.stdout.is_empty());
+    assert_absent(
+        &out.stderr,
+        &[SOURCE_SECRET_ACCESS_KEY, TOTP_SEED],
+        "stderr",
+    );
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/work").as_deref(),
+        Some(entry().as_str()),
+        "the same lines, seed included"
+    );
+    assert!(
+        !kit.pass().store_dir().join("aws-auth/work.gpg").exists(),
+        "removed from pass\n{}",
+        out.stderr
+    );
+    assert_eq!(
+        profiles_toml(&kit),
+        "# my work account\n[profiles.work]\nbackend = \"passage\" # one entry\nregion = \"eu-west-1\"\n",
+        "only the backend changed, comments kept"
+    );
+    assert!(
+        out.stderr
+            .contains("now reads its keys from passage:aws-auth/work")
+    );
+    assert!(out.stderr.contains("removed pass:aws-auth/work"));
+    assert_absent(
+        &kit.fakes.log(),
+        &[SOURCE_SECRET_ACCESS_KEY, TOTP_SEED],
+        "argv",
+    );
+    works(&kit);
+}
+
+#[test]
+fn passage_to_pass_keeps_the_cached_session_and_with_keep_both_stores() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    let text = format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n");
+    store.insert(&kit.sandbox, "aws/keys", &text);
+    kit.profiles(&format!(
+        "[profiles.work]\naccess_key_id = \"passage:aws/keys#aws_access_key_id\"\nsecret_access_key = \"passage:aws/keys\"\n\
+         mfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\n"
+    ));
+    // A session cached before (the cache on, as by default).
+    let cached = |cmd: &mut Command| run(cmd.env_remove("AWS_AUTH_NO_CACHE"));
+    cached(&mut kit.profile("work", &["--token-code", TOKEN_CODE])).assert_success();
+    let out = run(&mut migrate(&kit, &["--to", "pass", "--keep"]));
+    out.assert_success();
+    assert!(out.stderr.contains("--keep"), "{}", out.stderr);
+    assert_eq!(
+        store.show(&kit.sandbox, "aws/keys").as_deref(),
+        Some(text.as_str())
+    );
+    let show = kit.pass().show(&kit.sandbox, "aws-auth/work");
+    assert_eq!(show.stdout_str(), text);
+    assert_eq!(
+        profiles_toml(&kit),
+        format!(
+            "[profiles.work]\nmfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\nbackend = \"pass\"\n"
+        ),
+        "the literal device and role stay in the profile"
+    );
+    // No code asked: the cached MFA session (same keys) still answers.
+    let requests = kit.sts.requests().len();
+    cached(&mut without_terminal(
+        &kit.profile("work", &["--no-prompt"]),
+    ))
+    .assert_success();
+    assert!(
+        kit.sts
+            .requests()
+            .iter()
+            .skip(requests)
+            .all(|r| form_field(r, "TokenCode").is_none()),
+        "no MFA code was needed"
+    );
+}
+
+#[test]
+fn into_the_secret_service_and_an_entry_with_more_in_it_is_kept() {
+    let kit = Kit::with_pass();
+    let secrets = SecretService::start(&kit.sandbox);
+    kit.pass_insert(
+        "aws-auth/work",
+        &format!("{}url: https://signin.aws.amazon.com/\n", entry()),
+    );
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let out = run(secrets.env(&mut migrate(&kit, &["--to", "keyring"])));
+    out.assert_success();
+    for (item, value) in [
+        ("work/access_key_id", SOURCE_ACCESS_KEY_ID.to_owned()),
+        (
+            "work/secret_access_key",
+            SOURCE_SECRET_ACCESS_KEY.to_owned(),
+        ),
+        ("work/mfa_serial", SERIAL_NUMBER.to_owned()),
+        ("work/role_arn", ROLE.to_owned()),
+        ("work/totp_seed", otpauth_line()),
+    ] {
+        assert_eq!(
+            secrets.lookup(&kit.sandbox, "aws-auth", item).as_deref(),
+            Some(value.as_str()),
+            "{item}"
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("kept pass:aws-auth/work: it holds more than what moved"),
+        "{}",
+        out.stderr
+    );
+    kit.pass()
+        .show(&kit.sandbox, "aws-auth/work")
+        .assert_success();
+    assert_eq!(
+        profiles_toml(&kit),
+        "[profiles.work]\nbackend = \"keyring\"\n"
+    );
+    let before = kit.sts.requests().len();
+    run(secrets.env(&mut without_terminal(&kit.profile("work", &[])))).assert_success();
+    assert_eq!(kit.sts.requests().len(), before + 1);
+}
+
+#[test]
+fn refused_where_nothing_can_move_or_the_store_would_not_last() {
+    let kit = Kit::with_pass();
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles(
+        "[profiles.work]\nbackend = \"pass\"\n[profiles.envkeys]\naccess_key_id = \"env:CI_ID\"\nsecret_access_key = \"env:CI_SECRET\"\n",
+    );
+    let before = profiles_toml(&kit);
+    let to_op = run(&mut migrate(&kit, &["--to", "op"]));
+    assert_clear_error(
+        &to_op,
+        2,
+        &["cannot write to \"op\"", "pass", "passage", "keyring"],
+    );
+    // No D-Bus session: the keyring would be the kernel's, lost at reboot.
+    let kernel = run(&mut migrate(&kit, &["--to", "keyring"]));
+    assert_clear_error(
+        &kernel,
+        2,
+        &["no Secret Service is reachable", "lost at reboot"],
+    );
+    let mut env = kit.aws_auth();
+    env.args(["migrate", "--profile", "envkeys", "--to", "pass"])
+        .env("CI_ID", SOURCE_ACCESS_KEY_ID)
+        .env("CI_SECRET", SOURCE_SECRET_ACCESS_KEY);
+    let env = run(&mut env);
+    assert_clear_error(
+        &env,
+        2,
+        &["profile \"envkeys\"", "env:CI_ID", "nothing to move"],
+    );
+    let same = run(&mut migrate(&kit, &["--to", "pass"]));
+    assert_clear_error(&same, 2, &["already reads pass:aws-auth/work"]);
+    assert_eq!(profiles_toml(&kit), before);
+    kit.pass()
+        .show(&kit.sandbox, "aws-auth/work")
+        .assert_success();
+    works(&kit);
+}
+
+#[test]
+fn a_failed_write_changes_nothing() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let before = profiles_toml(&kit);
+    let mut cmd = migrate(&kit, &["--to", "passage"]);
+    // passage as it fails when age cannot encrypt (no recipients it can use).
+    first_on_path(
+        &kit,
+        &mut cmd,
+        "passage",
+        "#!/bin/sh\ncat >/dev/null\necho 'age: error: no recipients specified' >&2\necho 'Password encryption aborted.' >&2\nexit 1\n",
+    );
+    let out = run(&mut cmd);
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "writing passage:aws-auth/work",
+            "Password encryption aborted.",
+            "nothing was changed",
+            "pass:aws-auth/work",
+        ],
+    );
+    assert_eq!(profiles_toml(&kit), before);
+    assert!(store.show(&kit.sandbox, "aws-auth/work").is_none());
+    works(&kit);
+}
+
+#[test]
+fn a_read_back_that_differs_is_taken_back() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let before = profiles_toml(&kit);
+    let mut cmd = migrate(&kit, &["--to", "passage"]);
+    // A store that keeps something else than it was given (a secret cut at a "/").
+    let real = crate::support::fakes::fakes_dir().join("passage");
+    first_on_path(
+        &kit,
+        &mut cmd,
+        "passage",
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" = insert ]; then sed 's|/.*||' | {} \"$@\"; exit; fi\nexec {} \"$@\"\n",
+            real.display(),
+            real.display()
+        ),
+    );
+    let out = run(&mut cmd);
+    assert_clear_error(
+        &out,
+        1,
+        &[
+            "secret access key read back from the new store is not the one written",
+            "nothing was changed",
+        ],
+    );
+    assert_absent(&out.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert!(
+        store.show(&kit.sandbox, "aws-auth/work").is_none(),
+        "taken back"
+    );
+    assert_eq!(profiles_toml(&kit), before);
+    works(&kit);
+}
+
+#[test]
+fn killed_between_the_write_and_the_switch_the_old_profile_still_works() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let before = profiles_toml(&kit);
+    let mut cmd = migrate(&kit, &["--to", "passage"]);
+    // The write happens, then aws-auth (passage's parent) is killed: no deferring a KILL.
+    let real = crate::support::fakes::fakes_dir().join("passage");
+    first_on_path(
+        &kit,
+        &mut cmd,
+        "passage",
+        &format!(
+            "#!/bin/sh\n{} \"$@\" || exit\nkill -KILL $PPID\n",
+            real.display()
+        ),
+    );
+    let out = run(&mut cmd);
+    assert_eq!(out.code, None, "killed\n{}", out.describe());
+    assert_eq!(profiles_toml(&kit), before, "not switched");
+    assert!(
+        store.show(&kit.sandbox, "aws-auth/work").is_some(),
+        "written"
+    );
+    works(&kit);
+    // Run again: the entry left behind is named, and --force finishes the move.
+    let again = run(&mut migrate(&kit, &["--to", "passage"]));
+    assert_clear_error(
+        &again,
+        2,
+        &["passage:aws-auth/work already exists", "--force"],
+    );
+    run(&mut migrate(&kit, &["--to", "passage", "--force"])).assert_success();
+    assert!(profiles_toml(&kit).contains("backend = \"passage\""));
+    works(&kit);
+}
+
+#[test]
+fn killed_between_the_switch_and_the_removal_the_new_profile_works() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let mut cmd = migrate(&kit, &["--to", "passage"]);
+    // pass, asked to remove the old entry, kills aws-auth first.
+    let killing = kit.sandbox.write(
+        "killing-pass",
+        "#!/bin/sh\nif [ \"$1\" = rm ]; then kill -KILL $PPID; sleep 1; exit 1; fi\nexec /usr/bin/pass \"$@\"\n",
+    );
+    std::fs::set_permissions(&killing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    cmd.env("FAKE_REAL_PASS", &killing);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, None, "killed\n{}", out.describe());
+    assert!(
+        profiles_toml(&kit).contains("backend = \"passage\""),
+        "switched"
+    );
+    assert!(store.show(&kit.sandbox, "aws-auth/work").is_some());
+    kit.pass()
+        .show(&kit.sandbox, "aws-auth/work")
+        .assert_success();
+    works(&kit);
+}
+
+#[test]
+fn a_ctrl_c_waits_for_the_move_to_finish() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let mut cmd = migrate(&kit, &["--to", "passage"]);
+    let real = crate::support::fakes::fakes_dir().join("passage");
+    first_on_path(
+        &kit,
+        &mut cmd,
+        "passage",
+        &format!(
+            "#!/bin/sh\nkill -INT $PPID\nsleep 0.2\nexec {} \"$@\"\n",
+            real.display()
+        ),
+    );
+    let out = run(&mut cmd);
+    assert_eq!(
+        out.code,
+        None,
+        "ended by the SIGINT, at the end\n{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("interrupted while migrating: finishing first"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("removed pass:aws-auth/work"),
+        "{}",
+        out.describe()
+    );
+    assert!(store.show(&kit.sandbox, "aws-auth/work").is_some());
+    assert!(profiles_toml(&kit).contains("backend = \"passage\""));
+    works(&kit);
+}
