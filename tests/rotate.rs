@@ -278,6 +278,28 @@ fn a_gopass_entry_is_rewritten_in_place() {
 }
 
 #[test]
+fn a_passage_entry_is_rewritten_through_passage_and_read_with_age() {
+    let probe = Kit::new();
+    let (user, old_id, old_secret) = user_with_key(&probe, "rot-passage");
+    let kit = Kit::new();
+    let store = crate::support::passage_store::PassageStore::new(&kit.sandbox);
+    store.insert(&kit.sandbox, "aws-auth/work", &entry(&old_secret, &old_id));
+    kit.profiles("[profiles.work]\nbackend = \"passage\"\n");
+    rotate(&kit, &moto().url, &[]).assert_success();
+    let after = store.show(&kit.sandbox, "aws-auth/work").unwrap();
+    let (new_id, new_secret) = keys_in(&after);
+    assert_ne!(new_id, old_id);
+    assert_eq!(after, entry(&new_secret, &new_id), "the other lines kept");
+    assert_eq!(keys_of(&kit, &user), std::slice::from_ref(&new_id));
+    assert_eq!(caller_of(&kit, (&new_id, &new_secret)), user_arn(&user));
+    let argv = kit.fakes.log();
+    assert!(
+        !argv.contains(&new_secret) && !argv.contains(&old_secret),
+        "{argv}"
+    );
+}
+
+#[test]
 fn a_user_at_two_keys_is_refused_with_nothing_changed() {
     let probe = Kit::new();
     let (user, old_id, old_secret) = user_with_key(&probe, "rot-two");

@@ -56,8 +56,8 @@ pub struct MigrateArgs {
     #[arg(short = 'p', long, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: String,
 
-    /// Where they go: pass, gopass, passage (a line-based store with a [write] table), or
-    /// keyring (the Secret Service; never the kernel keyring, which is lost at reboot).
+    /// Where they go: pass, passage, gopass (a line-based store with a [write] table), or
+    /// keyring (a Secret Service: never the kernel keyring, which forgets them at reboot).
     #[arg(long, value_name = "BACKEND")]
     pub to: String,
 
@@ -127,7 +127,7 @@ pub struct NewKeys {
     #[arg(short = 'p', long, value_name = "NAME")]
     pub profile: String,
 
-    /// Where the keys go: pass, gopass or keyring (a Secret Service: never the kernel
+    /// Where the keys go: pass, passage, gopass or keyring (a Secret Service: never the kernel
     /// keyring, which forgets them at reboot).
     #[arg(long, value_name = "BACKEND", default_value = "pass")]
     pub backend: String,

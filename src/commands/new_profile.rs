@@ -90,8 +90,9 @@ pub fn store(
                     .map(|n| format!("did you mean \"{n}\"? "))
                     .unwrap_or_default();
                 Error::Usage(format!(
-                    "{near}aws-auth add cannot write to \"{backend}\" (it writes to pass, gopass and keyring); create the entry \
-                     in {backend} yourself and reference it in profiles.toml (`aws-auth profiles --example` shows how)"
+                    "{near}aws-auth add cannot write to \"{backend}\" (it writes to {}); create the entry in {backend} \
+                     yourself and reference it in profiles.toml (`aws-auth profiles --example` shows how)",
+                    writable.join(", ")
                 ))
             })?;
         (Some(spec), vec![unit])
