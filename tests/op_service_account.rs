@@ -1,6 +1,7 @@
-//! 1Password in CI: `op` with a service account (OP_SERVICE_ACCOUNT_TOKEN), through the fake
-//! op (tests/fakes/op), which follows op's words. The token reaches op in its environment only;
-//! a vault the account was not granted is explained; two tokens never share a cached session.
+//! 1Password in CI: `op` with a service account (OP_SERVICE_ACCOUNT_TOKEN) or a Connect server
+//! (OP_CONNECT_HOST, OP_CONNECT_TOKEN), through the fake op (tests/fakes/op), which follows op's
+//! words. The token reaches op in its environment only; a vault the account was not granted
+//! is explained; two tokens never share a cached session.
 
 use crate::support::profile_kit::*;
 use crate::support::*;
@@ -45,6 +46,20 @@ fn a_service_account_reads_its_vault_with_the_token_in_the_environment_only() {
         "argv log",
     );
     assert_absent(&out.stderr, &[TOKEN], "stderr");
+}
+
+#[test]
+fn a_connect_server_is_reached_through_op_with_its_token_in_the_environment() {
+    let kit = ci_kit();
+    let token = "connect-token-eyJhbGciOiJFUzI1NiIsImtpZCI6InRlc3QifQ";
+    run(
+        without_terminal(kit.profile("ci", &[]).env("FAKE_LOGGED_OUT", "1"))
+            .env("OP_CONNECT_HOST", "http://127.0.0.1:8080")
+            .env("OP_CONNECT_TOKEN", token),
+    )
+    .assert_success();
+    assert!(kit.only_request().verified());
+    assert_absent(&kit.fakes.log(), &[token], "argv log");
 }
 
 #[test]

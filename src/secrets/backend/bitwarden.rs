@@ -237,6 +237,52 @@ mod tests {
         ));
     }
 
+    /// JSON string escaping as bw (JSON.stringify) writes it.
+    fn quoted(text: &str) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        /// Whatever an item's strings hold (quotes, backslashes, control characters, any
+        /// Unicode), each field reads back exactly.
+        #[test]
+        fn every_string_reads_back_exactly(
+            password in "\\PC*",
+            username in ".*",
+            name in "[^\u{0}]{1,20}",
+            value in "(.|\n)*",
+        ) {
+            let item = format!(
+                r#"{{"object":"item","fields":[{{"name":{},"value":{},"type":1,"linkedId":null}}],"login":{{"username":{},"password":{}}}}}"#,
+                quoted(&name), quoted(&value), quoted(&username), quoted(&password)
+            );
+            let read = |f: Option<&str>| field(&item, f).map(|s| s.expose_secret().to_owned());
+            let expect = |v: &str| if v.trim().is_empty() { Err(FetchErrorKind::Empty) } else { Ok(v.to_owned()) };
+            proptest::prop_assert_eq!(read(None), expect(&password));
+            proptest::prop_assert_eq!(read(Some("username")), expect(&username));
+            if !["password", "username", "notes", "uri"].contains(&name.as_str()) {
+                proptest::prop_assert_eq!(read(Some(&name)), expect(&value));
+            }
+        }
+
+        /// Any text at all is an item or an error, never a panic.
+        #[test]
+        fn any_text_is_an_answer(text in "(.|\n)*") {
+            let _ = field(&text, None);
+            let _ = field(&text, Some("x"));
+        }
+    }
+
     #[test]
     fn what_is_not_one_item_is_refused_without_quoting_it() {
         for text in [
