@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::secrets::backend::spec::{Fields, Specs};
 use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
 use crate::secrets::totp::Totp;
-use crate::settings::config::{self, ConfigError, RawProfile};
+use crate::settings::config::{self, RawProfile};
 use crate::settings::edit::Edit;
 use crate::settings::files::Files;
 use crate::settings::reference::{self, Reference, Value};
@@ -55,7 +55,7 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
     let path = files.profiles.path.clone();
     let raw = match files.profiles.profiles.get(name) {
         Some(raw) => raw.clone(),
-        None => return Err(not_in_profiles_toml(name, &files)),
+        None => return Err(super::new_profile::not_in_profiles_toml(name, &files)),
     };
     let (specs, home) = (&files.specs, files.home.clone());
 
@@ -124,23 +124,6 @@ pub fn run(args: ConfigureArgs) -> Result<Zeroizing<String>, Error> {
     crate::say!("aws-auth: profile \"{name}\": set {}", changed.join(", "));
     crate::say!("aws-auth: try it: eval \"$(aws-auth --profile {name})\"");
     Ok(Zeroizing::new(String::new()))
-}
-
-/// A profile that is not in profiles.toml: in the AWS config file (edit that), or unknown.
-pub(crate) fn not_in_profiles_toml(name: &str, files: &Files) -> Error {
-    if let Some(aws) = files.aws.as_ref().filter(|a| a.profiles.contains_key(name)) {
-        return Error::Usage(format!(
-            "profile \"{name}\" is in {}, not in profiles.toml: change it there (aws configure set role_arn ARN \
-             --profile {name}), or configure the profile its keys come from",
-            aws.path.display()
-        ));
-    }
-    ConfigError::UnknownProfile {
-        name: name.to_owned(),
-        path: files.profiles.path.clone(),
-        known: files.profiles.profiles.keys().cloned().collect(),
-    }
-    .into()
 }
 
 /// Where the seed goes: the profile's one entry (pass, gopass) or keyring layout, else beside

@@ -132,7 +132,7 @@ pub fn run(args: MigrateArgs) -> Result<Zeroizing<String>, Error> {
         .profiles
         .get(name)
         .cloned()
-        .ok_or_else(|| super::configure::not_in_profiles_toml(name, &files))?;
+        .ok_or_else(|| super::new_profile::not_in_profiles_toml(name, &files))?;
     let specs = &files.specs;
     let home = files.home.as_deref();
     let place = Place::of(&args.to, name, specs, limit)?;

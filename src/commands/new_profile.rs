@@ -1,12 +1,14 @@
-//! What `add` and `import` share (not a command itself): a new profile's keys written to a
-//! password manager (through its stdin or the keyring API, never argv) and the profile
-//! added to profiles.toml, with every check made before anything is asked or written.
+//! What the commands that write keys share (not a command itself): a new profile's keys
+//! written to a password manager (through its stdin or the keyring API, never argv) and the
+//! profile added to profiles.toml, with every check made before anything is asked or
+//! written (`add`, `import`); whether a store already holds an entry, the keys' shape, and
+//! the error for a profile that is not in profiles.toml (`configure`, `migrate`).
 
 use crate::cli::NewKeys;
 use crate::error::Error;
 use crate::secrets::backend::spec::Specs;
 use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
-use crate::settings::config;
+use crate::settings::config::{self, ConfigError};
 use crate::settings::edit::Edit;
 use crate::settings::files::Files;
 use crate::settings::validate;
@@ -253,4 +255,21 @@ pub(crate) fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(
         ));
     }
     Ok(())
+}
+
+/// A profile that is not in profiles.toml: in the AWS config file (edit that), or unknown.
+pub fn not_in_profiles_toml(name: &str, files: &Files) -> Error {
+    if let Some(aws) = files.aws.as_ref().filter(|a| a.profiles.contains_key(name)) {
+        return Error::Usage(format!(
+            "profile \"{name}\" is in {}, not in profiles.toml: change it there (aws configure set role_arn ARN \
+             --profile {name}), or configure the profile its keys come from",
+            aws.path.display()
+        ));
+    }
+    ConfigError::UnknownProfile {
+        name: name.to_owned(),
+        path: files.profiles.path.clone(),
+        known: files.profiles.profiles.keys().cloned().collect(),
+    }
+    .into()
 }
