@@ -43,12 +43,26 @@ fn works(kit: &Kit) {
     assert!(last.verified(), "signed with the migrated secret");
 }
 
-/// `program` first on PATH: a script at `name` in the sandbox.
-fn first_on_path(kit: &Kit, cmd: &mut Command, name: &str, script: &str) {
-    let dir = kit.sandbox.path(&format!("wrap-{name}"));
+/// A pass store holding profile `work` in the one-entry layout, and an empty passage store.
+fn on_pass() -> (Kit, PassageStore) {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws-auth/work", &entry());
+    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    (kit, store)
+}
+
+/// passage, for `cmd`, as the sh `script` runs it (`$real` is the test's passage).
+fn passage_as(kit: &Kit, cmd: &mut Command, script: &str) {
+    let dir = kit.sandbox.path("wrap-passage");
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(name);
-    std::fs::write(&file, script).unwrap();
+    let file = dir.join("passage");
+    let real = crate::support::fakes::fakes_dir().join("passage");
+    std::fs::write(
+        &file,
+        format!("#!/bin/sh\nreal='{}'\n{script}", real.display()),
+    )
+    .unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = cmd
         .get_envs()
@@ -235,18 +249,14 @@ fn refused_where_nothing_can_move_or_the_store_would_not_last() {
 
 #[test]
 fn a_failed_write_changes_nothing() {
-    let kit = Kit::with_pass();
-    let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws-auth/work", &entry());
-    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let (kit, store) = on_pass();
     let before = profiles_toml(&kit);
     let mut cmd = migrate(&kit, &["--to", "passage"]);
     // passage as it fails when age cannot encrypt (no recipients it can use).
-    first_on_path(
+    passage_as(
         &kit,
         &mut cmd,
-        "passage",
-        "#!/bin/sh\ncat >/dev/null\necho 'age: error: no recipients specified' >&2\necho 'Password encryption aborted.' >&2\nexit 1\n",
+        "cat >/dev/null\necho 'age: error: no recipients specified' >&2\necho 'Password encryption aborted.' >&2\nexit 1\n",
     );
     let out = run(&mut cmd);
     assert_clear_error(
@@ -266,23 +276,14 @@ fn a_failed_write_changes_nothing() {
 
 #[test]
 fn a_read_back_that_differs_is_taken_back() {
-    let kit = Kit::with_pass();
-    let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws-auth/work", &entry());
-    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let (kit, store) = on_pass();
     let before = profiles_toml(&kit);
     let mut cmd = migrate(&kit, &["--to", "passage"]);
     // A store that keeps something else than it was given (a secret cut at a "/").
-    let real = crate::support::fakes::fakes_dir().join("passage");
-    first_on_path(
+    passage_as(
         &kit,
         &mut cmd,
-        "passage",
-        &format!(
-            "#!/bin/sh\nif [ \"$1\" = insert ]; then sed 's|/.*||' | {} \"$@\"; exit; fi\nexec {} \"$@\"\n",
-            real.display(),
-            real.display()
-        ),
+        "if [ \"$1\" = insert ]; then sed 's|/.*||' | \"$real\" \"$@\"; exit; fi\nexec \"$real\" \"$@\"\n",
     );
     let out = run(&mut cmd);
     assert_clear_error(
@@ -304,22 +305,14 @@ fn a_read_back_that_differs_is_taken_back() {
 
 #[test]
 fn killed_between_the_write_and_the_switch_the_old_profile_still_works() {
-    let kit = Kit::with_pass();
-    let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws-auth/work", &entry());
-    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let (kit, store) = on_pass();
     let before = profiles_toml(&kit);
     let mut cmd = migrate(&kit, &["--to", "passage"]);
     // The write happens, then aws-auth (passage's parent) is killed: no deferring a KILL.
-    let real = crate::support::fakes::fakes_dir().join("passage");
-    first_on_path(
+    passage_as(
         &kit,
         &mut cmd,
-        "passage",
-        &format!(
-            "#!/bin/sh\n{} \"$@\" || exit\nkill -KILL $PPID\n",
-            real.display()
-        ),
+        "\"$real\" \"$@\" || exit\nkill -KILL $PPID\n",
     );
     let out = run(&mut cmd);
     assert_eq!(out.code, None, "killed\n{}", out.describe());
@@ -343,10 +336,7 @@ fn killed_between_the_write_and_the_switch_the_old_profile_still_works() {
 
 #[test]
 fn killed_between_the_switch_and_the_removal_the_new_profile_works() {
-    let kit = Kit::with_pass();
-    let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws-auth/work", &entry());
-    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let (kit, store) = on_pass();
     let mut cmd = migrate(&kit, &["--to", "passage"]);
     // pass, asked to remove the old entry, kills aws-auth first.
     let killing = kit.sandbox.write(
@@ -370,20 +360,12 @@ fn killed_between_the_switch_and_the_removal_the_new_profile_works() {
 
 #[test]
 fn a_ctrl_c_waits_for_the_move_to_finish() {
-    let kit = Kit::with_pass();
-    let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws-auth/work", &entry());
-    kit.profiles("[profiles.work]\nbackend = \"pass\"\n");
+    let (kit, store) = on_pass();
     let mut cmd = migrate(&kit, &["--to", "passage"]);
-    let real = crate::support::fakes::fakes_dir().join("passage");
-    first_on_path(
+    passage_as(
         &kit,
         &mut cmd,
-        "passage",
-        &format!(
-            "#!/bin/sh\nkill -INT $PPID\nsleep 0.2\nexec {} \"$@\"\n",
-            real.display()
-        ),
+        "kill -INT $PPID\nsleep 0.2\nexec \"$real\" \"$@\"\n",
     );
     let out = run(&mut cmd);
     assert_eq!(
