@@ -36,7 +36,16 @@ fn add_writes_through_passage_and_runs_read_with_age_alone() {
         std::fs::read_to_string(kit.sandbox.path("home/.config/aws-auth/profiles.toml")).unwrap();
     assert!(profiles.contains("backend = \"passage\""), "{profiles}");
 
-    let run = run(&mut kit.profile("box", &["--token-code", TOKEN_CODE]));
+    // Read on a machine with age and no passage at all.
+    let mut bare = kit.profile("box", &["--token-code", TOKEN_CODE]);
+    bare.env(
+        "PATH",
+        format!(
+            "{}:/usr/bin:/bin",
+            aws_auth_bin().parent().unwrap().display()
+        ),
+    );
+    let run = run(&mut bare);
     run.assert_success();
     let request = kit.only_request();
     assert_eq!(request.action(), Some("AssumeRole"), "{request:#?}");
@@ -110,6 +119,26 @@ fn a_missing_entry_a_wrong_identity_and_a_plain_file_are_told_apart() {
          [profiles.plain]\naccess_key_id = \"AKIAAWSAUTHPLAIN0001\"\nsecret_access_key = \"passage:aws/plain\"\n",
     );
     let gone = run(&mut kit.profile("gone", &[]));
+    // On a machine with age and no passage (reading needs only age), the same, in its words.
+    let mut bare = kit.profile("gone", &[]);
+    bare.env(
+        "PATH",
+        format!(
+            "{}:/usr/bin:/bin",
+            crate::support::aws_auth_bin().parent().unwrap().display()
+        ),
+    );
+    let without_passage = run(&mut bare);
+    assert_clear_error(
+        &without_passage,
+        1,
+        &[
+            "passage:aws/gone",
+            "no such entry",
+            "is not in the passage store",
+            "gone.age does not exist",
+        ],
+    );
     assert_clear_error(
         &gone,
         1,

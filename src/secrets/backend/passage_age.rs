@@ -3,7 +3,8 @@
 //! Running that one age command needs only age (packaged everywhere), so a headless machine
 //! reads its keys without passage installed; passage itself is needed only to write.
 //! When the entry file is not there (a typo, a folder) or the path is sneaky, it answers
-//! `None` and `passage show` runs, whose words the backend's error classes know.
+//! `None` and `passage show` runs, whose words the backend's error classes know (without
+//! passage installed, a missing entry file is said to be missing).
 
 use super::spec::Spec;
 use super::{FetchErrorKind, classify};
@@ -26,6 +27,13 @@ pub fn read(
     }
     let file = spec.entry_path(entry, home)?;
     if !file.is_file() {
+        // Without passage (reading needs only age), say it here rather than "not installed".
+        if process::find_program(&spec.program).is_none() {
+            return Some(Err(FetchErrorKind::NotFound(format!(
+                "{entry} is not in the passage store ({} does not exist)",
+                file.display()
+            ))));
+        }
         return None;
     }
     let age = spec
