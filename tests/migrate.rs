@@ -221,6 +221,16 @@ fn refused_where_nothing_can_move_or_the_store_would_not_last() {
         2,
         &["cannot write to \"op\"", "pass", "passage", "keyring"],
     );
+    assert!(!to_op.stderr.contains("did you mean"), "{}", to_op.stderr);
+    let typo = run(&mut migrate(&kit, &["--to", "pasage"]));
+    assert_clear_error(&typo, 2, &["did you mean \"passage\"?"]);
+    // A line-based store of the user's with no [write] table: it cannot be written.
+    kit.sandbox.write(
+        "home/.config/aws-auth/backends/readonly.toml",
+        "description = \"read only\"\nprogram = \"cat\"\nread = [\"{entry}\"]\n",
+    );
+    let read_only = run(&mut migrate(&kit, &["--to", "readonly"]));
+    assert_clear_error(&read_only, 2, &["cannot write to \"readonly\""]);
     // No D-Bus session: the keyring would be the kernel's, lost at reboot.
     let kernel = run(&mut migrate(&kit, &["--to", "keyring"]));
     assert_clear_error(
