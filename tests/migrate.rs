@@ -399,3 +399,58 @@ fn a_ctrl_c_waits_for_the_move_to_finish() {
     assert!(profiles_toml(&kit).contains("backend = \"passage\""));
     works(&kit);
 }
+
+#[test]
+fn out_of_the_secret_service_into_passage_removing_only_what_was_there() {
+    let kit = Kit::new();
+    let store = PassageStore::new(&kit.sandbox);
+    let secrets = SecretService::start(&kit.sandbox);
+    secrets.store(
+        &kit.sandbox,
+        "aws-auth",
+        "work/access_key_id",
+        SOURCE_ACCESS_KEY_ID,
+    );
+    secrets.store(
+        &kit.sandbox,
+        "aws-auth",
+        "work/secret_access_key",
+        SOURCE_SECRET_ACCESS_KEY,
+    );
+    secrets.store(&kit.sandbox, "aws-auth", "work/mfa_serial", SERIAL_NUMBER);
+    kit.profiles(&format!(
+        "[profiles.work]\nbackend = \"keyring\"\nrole_arn = \"{ROLE}\"\n"
+    ));
+    let out = run(secrets.env(&mut migrate(&kit, &["--to", "passage"])));
+    out.assert_success();
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/work").as_deref(),
+        Some(format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n").as_str())
+    );
+    for item in [
+        "work/access_key_id",
+        "work/secret_access_key",
+        "work/mfa_serial",
+    ] {
+        assert_eq!(
+            secrets.lookup(&kit.sandbox, "aws-auth", item),
+            None,
+            "{item}"
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("removed keyring:aws-auth/{item}")),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !out.stderr.contains("totp_seed") && !out.stderr.contains("work/role_arn"),
+        "{}",
+        out.stderr
+    );
+    run(&mut kit.profile("work", &["--token-code", TOKEN_CODE])).assert_success();
+    let request = kit.only_request();
+    assert_eq!(request.action(), Some("AssumeRole"));
+    assert!(request.verified());
+}

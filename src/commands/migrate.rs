@@ -202,7 +202,7 @@ pub fn run(args: MigrateArgs) -> Result<Zeroizing<String>, Error> {
             source.describe(specs)
         );
     } else {
-        source.remove(specs, home, limit);
+        source.remove(&value, specs, home, limit);
     }
     Ok(Zeroizing::new(String::new()))
 }

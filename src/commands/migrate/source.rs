@@ -124,8 +124,13 @@ impl Source {
 
     /// Every unit the profile reads what moves from.
     pub fn units(&self, specs: &Specs) -> Vec<Unit> {
+        self.units_where(specs, |_| true)
+    }
+
+    /// The units of the fields `keep` keeps (Env references are never a store's).
+    fn units_where(&self, specs: &Specs, keep: impl Fn(&Wanted) -> bool) -> Vec<Unit> {
         let mut units = Vec::new();
-        for w in self.moving.iter().chain(&self.seed) {
+        for w in self.moving.iter().chain(&self.seed).filter(|w| keep(w)) {
             if let reference::Value::Ref(r) = &w.value {
                 let unit = Unit::of(r, specs);
                 if !units.contains(&unit) && !matches!(unit, Unit::Env(_)) {
@@ -173,8 +178,15 @@ impl Source {
 
     /// Removes what moved from the old store: a keyring item, or an entry that holds nothing
     /// else; says what stays and why. The profile reads the new store already.
-    pub fn remove(&self, specs: &Specs, home: Option<&Path>, limit: Duration) {
-        for unit in self.units(specs) {
+    pub fn remove(&self, value: &Value, specs: &Specs, home: Option<&Path>, limit: Duration) {
+        // An optional field the old layout offered and did not have was never there.
+        let present = |w: &Wanted| match w.field {
+            "mfa_serial" => value.mfa_serial.is_some(),
+            "role_arn" => value.role_arn.is_some(),
+            "mfa_code" => value.seed.is_some(),
+            _ => true,
+        };
+        for unit in self.units_where(specs, present) {
             let lines = matches!(&unit, Unit::Command { backend, .. }
                 if specs.get(backend).is_some_and(|s| s.fields == Fields::Lines));
             if lines && !self.only_moved(&unit, specs, home, limit) {
