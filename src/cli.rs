@@ -73,8 +73,8 @@ pub enum Command {
     /// no MFA code is used), the clock. Exits 0 only when every check passes.
     Doctor(DoctorArgs),
     /// Replace a profile's access key: CreateAccessKey, store the new key where the profile
-    /// reads it (pass, gopass or the keyring), check it works, then DeleteAccessKey of the
-    /// old one. A failure at any step leaves a working key stored.
+    /// reads it (pass, passage, gopass or the keyring), check it works, then DeleteAccessKey
+    /// of the old one. A failure at any step leaves a working key stored.
     Rotate(RotateArgs),
     /// Open the AWS console signed in with the profile's role (or, without a role, a
     /// federation token): the sign-in URL goes to the browser through a one-shot loopback
