@@ -404,7 +404,11 @@ secret_access_key = "lpass:aws-auth/x#No Such Field"
     assert_clear_error(
         &lpfield,
         1,
-        &["secret_access_key", "lpass", "No Such Field"],
+        &[
+            "secret_access_key",
+            "lpass",
+            "no such field: the item has no \"No Such Field\"",
+        ],
     );
     assert_eq!(kit.sts.request_count(), 0);
 }

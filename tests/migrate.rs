@@ -248,9 +248,29 @@ fn refused_where_nothing_can_move_or_the_store_would_not_last() {
         2,
         &["profile \"envkeys\"", "env:CI_ID", "nothing to move"],
     );
+    kit.sandbox.write(
+        "home/.config/aws-auth/profiles.toml",
+        format!(
+            "{}[profiles.inline]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"literal:{SOURCE_SECRET_ACCESS_KEY}\"\n",
+            profiles_toml(&kit)
+        ),
+    );
+    let mut inline = kit.aws_auth();
+    inline.args(["migrate", "--profile", "inline", "--to", "passage"]);
+    let inline = run(&mut inline);
+    assert_clear_error(
+        &inline,
+        2,
+        &[
+            "profile \"inline\"",
+            "in profiles.toml itself",
+            "aws-auth add",
+        ],
+    );
+    assert_absent(&inline.stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
     let same = run(&mut migrate(&kit, &["--to", "pass"]));
     assert_clear_error(&same, 2, &["already reads pass:aws-auth/work"]);
-    assert_eq!(profiles_toml(&kit), before);
+    assert!(profiles_toml(&kit).starts_with(&before), "nothing changed");
     kit.pass()
         .show(&kit.sandbox, "aws-auth/work")
         .assert_success();
@@ -453,4 +473,29 @@ fn out_of_the_secret_service_into_passage_removing_only_what_was_there() {
     let request = kit.only_request();
     assert_eq!(request.action(), Some("AssumeRole"));
     assert!(request.verified());
+}
+
+#[test]
+fn a_key_id_written_in_the_profile_moves_with_the_secret() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert("aws/secret", &format!("{SOURCE_SECRET_ACCESS_KEY}\n"));
+    kit.profiles(&format!(
+        "[profiles.work]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"pass:aws/secret\"\nrole_arn = \"{ROLE}\"\n"
+    ));
+    run(&mut migrate(&kit, &["--to", "passage"])).assert_success();
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/work").as_deref(),
+        Some(
+            format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n")
+                .as_str()
+        )
+    );
+    assert_eq!(
+        profiles_toml(&kit),
+        format!("[profiles.work]\nrole_arn = \"{ROLE}\"\nbackend = \"passage\"\n")
+    );
+    assert!(!kit.pass().store_dir().join("aws/secret.gpg").exists());
+    run(&mut kit.profile("work", &[])).assert_success();
+    assert!(kit.only_request().verified());
 }

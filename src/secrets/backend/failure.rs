@@ -114,7 +114,11 @@ pub(crate) fn classify(
         }
     } else if seen(&errors.not_found) {
         match field {
-            Some(field) if stderr.contains("field") => FetchErrorKind::NoField(field.to_owned()),
+            // A field read by its own call (lpass --field): the item has no such field.
+            Some(field) if stderr.contains("field") => FetchErrorKind::NoItemField {
+                field: field.to_owned(),
+                has: Vec::new(),
+            },
             _ => FetchErrorKind::NotFound(shown),
         }
     } else {
