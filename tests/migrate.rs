@@ -109,6 +109,7 @@ fn pass_to_passage_moves_everything_and_removes_the_old_entry() {
             .contains("now reads its keys from passage:aws-auth/work")
     );
     assert!(out.stderr.contains("removed pass:aws-auth/work"));
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
     assert_absent(
         &kit.fakes.log(),
         &[SOURCE_SECRET_ACCESS_KEY, TOTP_SEED],
@@ -498,4 +499,102 @@ fn a_key_id_written_in_the_profile_moves_with_the_secret() {
     assert!(!kit.pass().store_dir().join("aws/secret.gpg").exists());
     run(&mut kit.profile("work", &[])).assert_success();
     assert!(kit.only_request().verified());
+}
+
+#[test]
+fn a_totp_reference_moves_its_seed_and_an_env_seed_stays() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    kit.pass_insert(
+        "aws/keys",
+        &format!(
+            "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n{}\n",
+            otpauth_line()
+        ),
+    );
+    kit.pass_insert(
+        "aws/ci",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n"),
+    );
+    let fixed = format!("mfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\n");
+    kit.profiles(&format!(
+        "[profiles.work]\naccess_key_id = \"pass:aws/keys#aws_access_key_id\"\nsecret_access_key = \"pass:aws/keys\"\n\
+         {fixed}mfa_code = \"totp:pass:aws/keys\"\n\
+         [profiles.ci]\naccess_key_id = \"pass:aws/ci#aws_access_key_id\"\nsecret_access_key = \"pass:aws/ci\"\n\
+         {fixed}mfa_code = \"totp:env:CI_TOTP\"\n"
+    ));
+    let out = run(&mut migrate(&kit, &["--to", "passage"]));
+    out.assert_success();
+    assert!(
+        out.stderr.contains("removed pass:aws/keys"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("warning") && !out.stderr.contains("kept"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/work").as_deref(),
+        Some(
+            format!(
+                "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n{}\n",
+                otpauth_line()
+            )
+            .as_str()
+        )
+    );
+    works(&kit);
+
+    let mut ci = kit.aws_auth();
+    ci.args(["migrate", "--profile", "ci", "--to", "passage"])
+        .env("CI_TOTP", TOTP_SEED);
+    run(&mut ci).assert_success();
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/ci").as_deref(),
+        Some(
+            format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n")
+                .as_str()
+        ),
+        "a seed from the environment stays there"
+    );
+    assert!(
+        profiles_toml(&kit).ends_with(&format!(
+            "[profiles.ci]\n{fixed}mfa_code = \"totp:env:CI_TOTP\"\nbackend = \"passage\"\n"
+        )),
+        "{}",
+        profiles_toml(&kit)
+    );
+}
+
+#[test]
+fn out_of_1password_the_one_time_password_stays_read_from_there() {
+    let kit = Kit::new();
+    let store = PassageStore::new(&kit.sandbox);
+    for (field, value) in [
+        ("AWS_ACCESS_KEY_ID", SOURCE_ACCESS_KEY_ID.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET_ACCESS_KEY.to_owned()),
+        ("AWS_TOTP_SERIAL_NUMBER", SERIAL_NUMBER.to_owned()),
+        ("AWS_ROLE_ARN", ROLE.to_owned()),
+        ("one-time password", otpauth_line()),
+    ] {
+        kit.fakes
+            .op_field(&format!("Private/aws-auth-work/{field}"), &value);
+    }
+    kit.profiles("[profiles.work]\nbackend = \"op\"\n");
+    let out = run(&mut migrate(&kit, &["--to", "passage"]));
+    out.assert_success();
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/work").as_deref(),
+        Some(format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\nrole_arn: {ROLE}\n").as_str()),
+        "op gives codes, not the seed: no otpauth line"
+    );
+    assert_eq!(
+        profiles_toml(&kit),
+        "[profiles.work]\nbackend = \"passage\"\nmfa_code = \"op://Private/aws-auth-work/one-time password?attribute=otp\"\n"
+    );
+    assert!(out.stderr.contains("cannot delete in op"), "{}", out.stderr);
+    assert_absent(&kit.fakes.log(), &[SOURCE_SECRET_ACCESS_KEY], "argv");
+    works(&kit);
 }

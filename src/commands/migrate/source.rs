@@ -39,7 +39,8 @@ pub struct Value {
 pub struct Source {
     raw: RawProfile,
     moving: Vec<Wanted>,
-    /// The MFA code's seed, when it is one (a `totp:` reference, an otpauth line).
+    /// The MFA code's seed, when it is one (a `totp:` reference; in a line-based layout, the
+    /// entry's otpauth line).
     seed: Option<Wanted>,
     /// The old layout's MFA code that is not a seed (op's one-time password, bw's #totp):
     /// the profile keeps reading it, named.
@@ -82,7 +83,6 @@ impl Source {
                 field if MOVING.contains(&field) && !from_env(value) => source.moving.push(w),
                 "mfa_code" => match value {
                     Reference::Totp(inner) if !from_env(inner) => source.seed = Some(w),
-                    _ if w.otpauth_only => source.seed = Some(w),
                     _ if raw.mfa_code.is_none() => source.pinned_code = Some(value.to_string()),
                     _ => {}
                 },
@@ -218,10 +218,9 @@ impl Source {
             let reference::Value::Ref(r) = &w.value else {
                 continue;
             };
-            let is_seed = matches!(r, Reference::Totp(_)) || w.otpauth_only;
-            let inner = match r {
-                Reference::Totp(inner) => inner,
-                r => r,
+            let (inner, is_seed) = match r {
+                Reference::Totp(inner) => (&**inner, true),
+                r => (r, false),
             };
             if Unit::of(inner, specs) != *unit {
                 continue;
