@@ -480,16 +480,22 @@ fn out_of_the_secret_service_into_passage_removing_only_what_was_there() {
 fn a_key_id_written_in_the_profile_moves_with_the_secret() {
     let kit = Kit::with_pass();
     let store = PassageStore::new(&kit.sandbox);
-    kit.pass_insert("aws/secret", &format!("{SOURCE_SECRET_ACCESS_KEY}\n"));
+    kit.pass_insert(
+        "aws/secret",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\nmfa_serial: {SERIAL_NUMBER}\n"),
+    );
     kit.profiles(&format!(
-        "[profiles.work]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"pass:aws/secret\"\nrole_arn = \"{ROLE}\"\n"
+        "[profiles.work]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"pass:aws/secret\"\n\
+         mfa_serial = \"pass:aws/secret#mfa_serial\"\nrole_arn = \"{ROLE}\"\n"
     ));
     run(&mut migrate(&kit, &["--to", "passage"])).assert_success();
     assert_eq!(
         store.show(&kit.sandbox, "aws-auth/work").as_deref(),
         Some(
-            format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\n")
-                .as_str()
+            format!(
+                "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"
+            )
+            .as_str()
         )
     );
     assert_eq!(
@@ -497,7 +503,7 @@ fn a_key_id_written_in_the_profile_moves_with_the_secret() {
         format!("[profiles.work]\nrole_arn = \"{ROLE}\"\nbackend = \"passage\"\n")
     );
     assert!(!kit.pass().store_dir().join("aws/secret.gpg").exists());
-    run(&mut kit.profile("work", &[])).assert_success();
+    run(&mut kit.profile("work", &["--token-code", TOKEN_CODE])).assert_success();
     assert!(kit.only_request().verified());
 }
 

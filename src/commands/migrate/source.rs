@@ -244,7 +244,7 @@ impl Source {
                 || (seed && line.starts_with("otpauth://"))
                 || line
                     .split_once(':')
-                    .is_some_and(|(key, _)| i > 0 && keys.contains(&key.trim()))
+                    .is_some_and(|(key, _)| keys.contains(&key.trim()))
         })
     }
 }
