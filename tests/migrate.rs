@@ -482,25 +482,25 @@ fn a_key_id_written_in_the_profile_moves_with_the_secret() {
     let store = PassageStore::new(&kit.sandbox);
     kit.pass_insert(
         "aws/secret",
-        &format!("{SOURCE_SECRET_ACCESS_KEY}\nmfa_serial: {SERIAL_NUMBER}\n"),
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\nmfa_serial: {SERIAL_NUMBER}\nrole_arn: {ROLE}\n"),
     );
     kit.profiles(&format!(
         "[profiles.work]\naccess_key_id = \"{SOURCE_ACCESS_KEY_ID}\"\nsecret_access_key = \"pass:aws/secret\"\n\
-         mfa_serial = \"pass:aws/secret#mfa_serial\"\nrole_arn = \"{ROLE}\"\n"
+         mfa_serial = \"pass:aws/secret#mfa_serial\"\nrole_arn = \"pass:aws/secret#role_arn\"\nregion = \"eu-west-1\"\n"
     ));
     run(&mut migrate(&kit, &["--to", "passage"])).assert_success();
     assert_eq!(
         store.show(&kit.sandbox, "aws-auth/work").as_deref(),
         Some(
             format!(
-                "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"
+                "{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\nrole_arn: {ROLE}\n"
             )
             .as_str()
         )
     );
     assert_eq!(
         profiles_toml(&kit),
-        format!("[profiles.work]\nrole_arn = \"{ROLE}\"\nbackend = \"passage\"\n")
+        "[profiles.work]\nregion = \"eu-west-1\"\nbackend = \"passage\"\n"
     );
     assert!(!kit.pass().store_dir().join("aws/secret.gpg").exists());
     run(&mut kit.profile("work", &["--token-code", TOKEN_CODE])).assert_success();
@@ -603,4 +603,58 @@ fn out_of_1password_the_one_time_password_stays_read_from_there() {
     assert!(out.stderr.contains("cannot delete in op"), "{}", out.stderr);
     assert_absent(&kit.fakes.log(), &[SOURCE_SECRET_ACCESS_KEY], "argv");
     works(&kit);
+}
+
+#[test]
+fn a_bare_seed_in_a_field_becomes_an_otpauth_line_and_no_seed_stays_none() {
+    let kit = Kit::with_pass();
+    let store = PassageStore::new(&kit.sandbox);
+    // The seed as people copy it from the IAM console: in groups, lower case, with dashes.
+    let written: String = TOTP_SEED
+        .to_lowercase()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" -");
+    kit.pass_insert(
+        "aws/f",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\ntotp: {written}\n"),
+    );
+    kit.pass_insert(
+        "aws-auth/plain",
+        &format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n"),
+    );
+    kit.profiles(&format!(
+        "[profiles.work]\naccess_key_id = \"pass:aws/f#aws_access_key_id\"\nsecret_access_key = \"pass:aws/f\"\n\
+         mfa_serial = \"{SERIAL_NUMBER}\"\nrole_arn = \"{ROLE}\"\nmfa_code = \"totp:pass:aws/f#totp\"\n\
+         [profiles.plain]\nbackend = \"pass\"\n\
+         [profiles.gone]\naccess_key_id = \"pass:aws/f#aws_access_key_id\"\nsecret_access_key = \"pass:aws/f\"\n\
+         mfa_serial = \"{SERIAL_NUMBER}\"\nmfa_code = \"totp:pass:aws/nothere\"\n"
+    ));
+    // A seed the profile names and the store does not have: nothing moves.
+    let mut gone = kit.aws_auth();
+    gone.args(["migrate", "--profile", "gone", "--to", "passage"]);
+    let gone = run(&mut gone);
+    assert_clear_error(&gone, 1, &["totp:pass:aws/nothere", "no such entry"]);
+    assert!(store.show(&kit.sandbox, "aws-auth/gone").is_none());
+
+    run(&mut migrate(&kit, &["--to", "passage"])).assert_success();
+    let moved = store.show(&kit.sandbox, "aws-auth/work").unwrap();
+    assert!(
+        moved.ends_with(&format!(
+            "otpauth://totp/aws-auth:work?secret={TOTP_SEED}&issuer=aws-auth\n"
+        )),
+        "{moved}"
+    );
+    works(&kit);
+
+    let mut plain = kit.aws_auth();
+    plain.args(["migrate", "--profile", "plain", "--to", "passage"]);
+    run(&mut plain).assert_success();
+    assert_eq!(
+        store.show(&kit.sandbox, "aws-auth/plain").as_deref(),
+        Some(format!("{SOURCE_SECRET_ACCESS_KEY}\naws_access_key_id: {SOURCE_ACCESS_KEY_ID}\nmfa_serial: {SERIAL_NUMBER}\n").as_str()),
+        "no otpauth line, none made up"
+    );
 }
