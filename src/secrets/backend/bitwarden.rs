@@ -180,7 +180,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     /// The shape `bw get item` prints (trimmed of what aws-auth does not read).
-    const ITEM: &str = r#"{"object":"item","id":"2f8c","name":"aws-auth/work","notes":"line 1\nline 2","type":1,"fields":[{"name":"mfa_serial","value":"arn:aws:iam::123456789012:mfa/alice","type":0,"linkedId":null},{"name":"role_arn","value":"arn:aws:iam::123456789012:role/Dev","type":1,"linkedId":null},{"name":"key id","value":null,"type":3,"linkedId":100},{"name":"empty","value":"","type":0,"linkedId":null},{"name":"twice","value":"a","type":0},{"name":"twice","value":"b","type":0}],"login":{"uris":[{"match":null,"uri":"https://console.aws.amazon.com/"}],"username":"AKIAEXAMPLE","password":"s3cr\"et\\\u00e9","totp":"JBSWY3DPEHPK3PXP"}}"#;
+    const ITEM: &str = r#"{"object":"item","id":"2f8c","name":"aws-auth/work","notes":"line 1\nline 2","type":1,"fields":[{"name":"mfa_serial","value":"arn:aws:iam::123456789012:mfa/alice","type":0,"linkedId":null},{"name":"role_arn","value":"arn:aws:iam::123456789012:role/Dev","type":1,"linkedId":null},{"name":"key id","value":null,"type":3,"linkedId":100},{"name":"the secret","value":null,"type":3,"linkedId":101},{"name":"empty","value":"","type":0,"linkedId":null},{"name":"twice","value":"a","type":0},{"name":"twice","value":"b","type":0}],"login":{"uris":[{"match":null,"uri":"https://console.aws.amazon.com/"}],"username":"AKIAEXAMPLE","password":"s3cr\"et\\\u00e9","totp":"JBSWY3DPEHPK3PXP"}}"#;
 
     fn value(field: Option<&str>) -> Result<String, FetchErrorKind> {
         super::field(ITEM, field).map(|s| s.expose_secret().to_owned())
@@ -205,6 +205,7 @@ mod tests {
             "arn:aws:iam::123456789012:role/Dev"
         );
         assert_eq!(value(Some("key id")).unwrap(), "AKIAEXAMPLE");
+        assert_eq!(value(Some("the secret")).unwrap(), "s3cr\"et\\é");
     }
 
     #[test]
@@ -218,6 +219,7 @@ mod tests {
                         "mfa_serial",
                         "role_arn",
                         "key id",
+                        "the secret",
                         "empty",
                         "twice",
                         "twice"

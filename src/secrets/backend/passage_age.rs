@@ -64,8 +64,8 @@ pub fn read(
     Some(match process::run(&age, &args, None, limit) {
         // From the zeroizing buffer straight into the secret: no intermediate copy.
         Ok(done) if done.code == Some(0) => match std::str::from_utf8(&done.stdout) {
-            Ok(text) if !text.trim().is_empty() => Ok(SecretString::from(text)),
-            Ok(_) => Err(FetchErrorKind::Empty),
+            // An empty entry is told by the field read from it (line 1 empty: Empty).
+            Ok(text) => Ok(SecretString::from(text)),
             Err(_) => Err(FetchErrorKind::Failed(format!(
                 "{entry} decrypts to something that is not UTF-8 text"
             ))),

@@ -109,3 +109,35 @@ fn user_backend_files_add_schemes_and_bad_ones_are_named() {
         "{err}"
     );
 }
+
+/// Each table that names argv must name its `{entry}` (or `{field}`), else the backend file
+/// is refused with what is missing.
+#[test]
+fn argv_templates_without_their_placeholder_are_refused() {
+    let base = "description = \"d\"\nprogram = \"x\"\nread = [\"get\", \"{entry}\"]\n";
+    for (extra, missing) in [
+        (
+            "fields = \"command\"\nread_field = [\"get\", \"{entry}\"]\n",
+            "`read_field` must contain \"{field}\"",
+        ),
+        (
+            "fields = \"bitwarden\"\nread_field = [\"get\", \"totp\", \"{entry}\"]\n",
+            "`read_field` must contain \"{field}\"",
+        ),
+        (
+            "[write]\nargs = [\"insert\"]\n",
+            "`write.args` must contain \"{entry}\"",
+        ),
+        (
+            "[write]\nargs = [\"insert\", \"{entry}\"]\nremove = [\"rm\", \"-f\"]\n",
+            "`write.remove` must contain \"{entry}\"",
+        ),
+    ] {
+        let err = Spec::parse("x", &format!("{base}{extra}"), "x.toml").unwrap_err();
+        assert!(err.to_string().contains(missing), "{extra}: {err}");
+    }
+    let ok = "[write]\nargs = [\"insert\", \"{entry}\"]\nremove = [\"rm\", \"{entry}\"]\n";
+    assert!(Spec::parse("x", &format!("{base}{ok}"), "x.toml").is_ok());
+    let bw = "fields = \"bitwarden\"\nread_field = [\"get\", \"{field}\", \"{entry}\"]\n";
+    assert!(Spec::parse("x", &format!("{base}{bw}"), "x.toml").is_ok());
+}
