@@ -412,6 +412,17 @@ mod prompt {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
+        // The signal's default action, whatever the suite inherited: a job started with `&`
+        // from a shell without job control ignores SIGINT and SIGQUIT, and aws-auth rightly
+        // leaves a signal it was started ignoring ignored.
+        // SAFETY: signal(2) is async-signal-safe; the closure touches nothing else.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            script.pre_exec(move || {
+                libc::signal(signal, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         let mut child = script.spawn().unwrap();
         let mut input = child.stdin.take().unwrap();
         let mut output = child.stdout.take().unwrap();
@@ -445,7 +456,16 @@ mod prompt {
         unsafe { libc::kill(pid as libc::pid_t, signal) };
         let start = Instant::now();
         while !stty.exists() || std::fs::metadata(&stty).unwrap().len() == 0 {
-            assert!(start.elapsed() < Duration::from_secs(30), "stty never ran");
+            if start.elapsed() > Duration::from_secs(30) {
+                let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| l.starts_with("State") || l.starts_with("Sig"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                panic!("signal {signal}: stty never ran (aws-auth alive: {alive}; {status})");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
         drop(input);
