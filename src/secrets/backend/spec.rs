@@ -151,10 +151,9 @@ impl Spec {
             return Err(err("`read` must contain \"{entry}\"".into()));
         }
         match (&spec.fields, &spec.read_field) {
-            (Fields::Command, Some(args)) if !args.iter().any(|a| a.contains("{field}")) => {
-                return Err(err("`read_field` must contain \"{field}\"".into()));
-            }
-            (Fields::Bitwarden, Some(args)) if !args.iter().any(|a| a.contains("{field}")) => {
+            (Fields::Command | Fields::Bitwarden, Some(args))
+                if !args.iter().any(|a| a.contains("{field}")) =>
+            {
                 return Err(err("`read_field` must contain \"{field}\"".into()));
             }
             (Fields::Lines, Some(_)) => {
@@ -185,10 +184,7 @@ impl Spec {
     pub fn store_identity(&self, home: Option<&Path>) -> String {
         let mut out = format!("{} {}", self.name, self.digest);
         for var in &self.store_env {
-            let value = crate::env::var(var)
-                .or_else(|| self.defaults.get(var).cloned())
-                .map(|v| expand_home(&v, home));
-            let shown = match value {
+            let shown = match self.setting(var, home) {
                 Some(v) => crate::cache::sha256_hex(v.as_bytes()),
                 None => "-".to_owned(),
             };
