@@ -45,7 +45,7 @@ ensure_tools() {
   # The Secret Service row: gnome-keyring in its own dbus-run-session.
   if [ "$SECRET_SERVICE" = 1 ]; then pkgs+=(dbus gnome-keyring); fi
   for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

