@@ -22,6 +22,16 @@ enum Shell {
     Fish,
 }
 
+impl Shell {
+    /// README's way to take `command`'s credentials without the integration.
+    fn plain_eval(self, command: &str) -> String {
+        match self {
+            Shell::Bash | Shell::Zsh => format!("eval \"$({command})\""),
+            Shell::Fish => format!("{command} --format fish | source"),
+        }
+    }
+}
+
 /// A shell with the integration, on a terminal, and a folder it writes its state to.
 struct Session {
     tmux: Tmux,
@@ -30,6 +40,11 @@ struct Session {
 
 impl Session {
     fn start(rig: &Rig, shell: Shell) -> Session {
+        Session::start_with(rig, shell, &[])
+    }
+
+    /// A shell whose environment also holds `env` (what it inherited from its parent).
+    fn start_with(rig: &Rig, shell: Shell, env: &[(&str, &str)]) -> Session {
         let out = rig.sandbox.path("state");
         std::fs::create_dir_all(&out).unwrap();
         // `__t NAME` writes the last command's status and every AWS_ variable to NAME.
@@ -92,6 +107,7 @@ impl Session {
         if rc == "zsh" {
             cmd.env("ZDOTDIR", rig.sandbox.path("zdot"));
         }
+        cmd.envs(env.iter().copied());
         let tmux = Tmux::interactive(&rig.sandbox, &cmd);
         tmux.wait_for("$ ", Duration::from_secs(20));
         Session { tmux, out }
@@ -284,6 +300,112 @@ fn fish_switches_serves_unsets_and_renews() {
 
 /// The non-interactive switch: on a terminal, a run that needs a code asks nothing and ends
 /// with exit 3 (`--no-prompt`, or AWS_AUTH_PROMPT=never), saying how to give the code.
+/// What the shell did not get from its own switch is not the integration's: a plain eval of
+/// another profile is never renewed over (the hook would put the switched profile back, in
+/// another account, without a word), a server pid inherited from a parent shell is never
+/// killed, and AWS_AUTH_MIN_TTL is a number or ignored (bash's arithmetic runs a command
+/// substitution in a value).
+fn what_the_shell_did_not_set_is_left_alone(shell: Shell) {
+    let rig = Rig::new(
+        Cache::Kernel,
+        StrictSts::builder()
+            .session_lifetime(900)
+            .role_lifetime(900)
+            .start(),
+    );
+    let role = rig.profile("left-role", Some(ROLE), false, "");
+    let other = rig.profile("left-other", Some(ROLE), false, "");
+    // Another shell's server, as far as this shell can tell.
+    let mut parents = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .unwrap();
+    let parents_pid = parents.id().to_string();
+    let session = Session::start_with(&rig, shell, &[("AWS_AUTH_SERVER_PID", &parents_pid)]);
+    let before = session.step("true", "s0");
+    assert_eq!(
+        before.get("AWS_AUTH_SERVER_PID"),
+        Some(parents_pid.as_str())
+    );
+
+    let s1 = session.step(&format!("awsa {role} --token-code 111111"), "s1");
+    assert_eq!(s1.rc, 0, "{}", session.tmux.screen());
+    assert_eq!(s1.get("AWS_AUTH_PROFILE"), Some(role.as_str()));
+    assert!(pid_alive(&parents_pid), "a switch killed an inherited pid");
+
+    // A plain eval of another profile, then the hook's window: nothing is renewed.
+    let s2 = session.step(
+        &shell.plain_eval(&format!("aws-auth --profile {other} --token-code 222222")),
+        "s2",
+    );
+    assert_eq!(
+        s2.get("AWS_AUTH_PROFILE"),
+        Some(other.as_str()),
+        "{}",
+        session.tmux.screen()
+    );
+    let requests = rig.sts.total();
+    std::thread::sleep(Duration::from_secs(5));
+    session.tmux.type_line("true");
+    let s3 = session.step("true", "s3");
+    assert_eq!(s3.vars, s2.vars, "{}", session.tmux.screen());
+    assert_eq!(
+        rig.sts.total(),
+        requests,
+        "the hook renewed what it did not set"
+    );
+
+    // A switch again (from the cached MFA session), then a value that is not a number.
+    let s4 = session.step(
+        &format!("awsa {role}; export AWS_AUTH_MIN_TTL='a[$(touch \"$OUT/ran\")]'"),
+        "s4",
+    );
+    assert_eq!(
+        s4.get("AWS_AUTH_PROFILE"),
+        Some(role.as_str()),
+        "{}",
+        session.tmux.screen()
+    );
+    session.tmux.type_line("true");
+    session.step("true", "s5");
+    assert!(
+        !session.out.join("ran").exists(),
+        "the hook ran AWS_AUTH_MIN_TTL's text"
+    );
+
+    // Back: the inherited pid is the shell's again, and still alive.
+    let s6 = session.step("awsa -", "s6");
+    let without_ttl = |state: &State| {
+        let mut vars = state.vars.clone();
+        vars.remove("AWS_AUTH_MIN_TTL");
+        vars
+    };
+    assert_eq!(
+        without_ttl(&s6),
+        without_ttl(&before),
+        "{}",
+        session.tmux.screen()
+    );
+    assert!(pid_alive(&parents_pid), "`-` killed an inherited pid");
+    parents.kill().unwrap();
+    parents.wait().unwrap();
+}
+
+#[test]
+fn bash_leaves_alone_what_it_did_not_set() {
+    what_the_shell_did_not_set_is_left_alone(Shell::Bash);
+}
+
+#[test]
+fn zsh_leaves_alone_what_it_did_not_set() {
+    what_the_shell_did_not_set_is_left_alone(Shell::Zsh);
+}
+
+#[test]
+fn fish_leaves_alone_what_it_did_not_set() {
+    what_the_shell_did_not_set_is_left_alone(Shell::Fish);
+}
+
 #[test]
 fn no_prompt_asks_nothing_and_exits_3_when_a_code_is_needed() {
     let sandbox = Sandbox::new();

@@ -68,6 +68,7 @@ __aws_auth_switch() {
     eval "$out"
     __aws_auth_mode=$mode
     __aws_auth_profile=$1
+    __aws_auth_set
     __aws_auth_args=()
     local skip= arg
     shift
@@ -120,12 +121,22 @@ __aws_auth_restore() {
             AWS_CONTAINER_AUTHORIZATION_TOKEN
     fi
     unset __aws_auth_mode __aws_auth_profile __aws_auth_args __aws_auth_seen __aws_auth_warned \
-        __aws_auth_due
+        __aws_auth_due __aws_auth_key __aws_auth_server
 }
 
+# What this shell's switch set, to tell it from what came later (a plain eval of another
+# profile, a server started elsewhere): only what this shell set is renewed or stopped.
+__aws_auth_set() {
+    __aws_auth_key=${AWS_ACCESS_KEY_ID-}
+    __aws_auth_server=${AWS_AUTH_SERVER_PID-}
+}
+
+# Stops the server this shell started, and no other: a pid inherited in the environment
+# (a child shell, a tmux window) is another shell's server, or by now another process.
 __aws_auth_stop_server() {
-    if [[ -n ${AWS_AUTH_SERVER_PID-} ]]; then
-        kill "$AWS_AUTH_SERVER_PID" 2>/dev/null
+    if [[ -n ${__aws_auth_server-} ]]; then
+        kill "$__aws_auth_server" 2>/dev/null
+        __aws_auth_server=
     fi
 }
 
@@ -148,6 +159,11 @@ __aws_auth_hook() {
 }
 
 __aws_auth_check_keys() {
+    if [[ ${AWS_ACCESS_KEY_ID-} != "${__aws_auth_key-}" || ${AWS_AUTH_PROFILE-} != "$__aws_auth_profile" ]]; then
+        # Set since the switch by something else (a plain eval): not ours to renew.
+        __aws_auth_mode=stopped
+        return 0
+    fi
     local e=${AWS_SESSION_EXPIRATION-}
     [[ $e =~ ^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$ ]] || return 0
     if [[ $e != "${__aws_auth_seen-}" ]]; then
@@ -157,9 +173,12 @@ __aws_auth_check_keys() {
             ((y -= 1, m += 12))
         fi
         local days=$((365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 719469))
+        # Digits only: bash's arithmetic would run a command substitution in the value.
+        local ttl=900
+        [[ ${AWS_AUTH_MIN_TTL-} =~ ^[0-9]{1,9}$ ]] && ttl=$((10#$AWS_AUTH_MIN_TTL))
         __aws_auth_seen=$e
         __aws_auth_due=$((days * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60 +
-            10#${BASH_REMATCH[6]} - ${AWS_AUTH_MIN_TTL:-900}))
+            10#${BASH_REMATCH[6]} - ttl))
     fi
     __aws_auth_now
     ((__aws_auth_t < __aws_auth_due)) && return 0
@@ -170,6 +189,7 @@ __aws_auth_check_keys() {
     rc=$?
     if ((rc == 0)); then
         eval "$out"
+        __aws_auth_set
         return 0
     fi
     [[ ${__aws_auth_warned-} == "$e" ]] && return 0
@@ -182,10 +202,14 @@ __aws_auth_check_keys() {
 }
 
 __aws_auth_check_server() {
-    [[ -n ${AWS_AUTH_SERVER_PID-} ]] || return 0
-    kill -0 "$AWS_AUTH_SERVER_PID" 2>/dev/null && return 0
-    printf '%s\n' "aws-auth: the server of profile $__aws_auth_profile (pid $AWS_AUTH_SERVER_PID) has stopped, so its endpoint is unset: run @NAME@ --serve $__aws_auth_profile" >&2
-    unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    [[ -n ${__aws_auth_server-} ]] || return 0
+    kill -0 "$__aws_auth_server" 2>/dev/null && return 0
+    # Its endpoint is unset only while the shell still points at it.
+    if [[ ${AWS_AUTH_SERVER_PID-} == "$__aws_auth_server" ]]; then
+        printf '%s\n' "aws-auth: the server of profile $__aws_auth_profile (pid $__aws_auth_server) has stopped, so its endpoint is unset: run @NAME@ --serve $__aws_auth_profile" >&2
+        unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    fi
+    __aws_auth_server=
     __aws_auth_mode=stopped
 }
 

@@ -64,6 +64,7 @@ function __aws_auth_switch
     printf '%s\n' $out | source
     set -g __aws_auth_mode $mode
     set -g __aws_auth_profile $argv[1]
+    __aws_auth_set
     set -g __aws_auth_seen ''
     set -g __aws_auth_warned ''
     set -g __aws_auth_args
@@ -116,12 +117,22 @@ function __aws_auth_restore
             AWS_CONTAINER_AUTHORIZATION_TOKEN
     end
     set -e __aws_auth_mode __aws_auth_profile __aws_auth_args __aws_auth_seen __aws_auth_warned \
-        __aws_auth_due
+        __aws_auth_due __aws_auth_key __aws_auth_server
 end
 
+# What this shell's switch set, to tell it from what came later (a plain eval of another
+# profile, a server started elsewhere): only what this shell set is renewed or stopped.
+function __aws_auth_set
+    set -g __aws_auth_key "$AWS_ACCESS_KEY_ID"
+    set -g __aws_auth_server "$AWS_AUTH_SERVER_PID"
+end
+
+# Stops the server this shell started, and no other: a pid inherited in the environment
+# (a child shell, a tmux window) is another shell's server, or by now another process.
 function __aws_auth_stop_server
-    if set -q AWS_AUTH_SERVER_PID
-        kill $AWS_AUTH_SERVER_PID 2>/dev/null
+    if test -n "$__aws_auth_server"
+        kill $__aws_auth_server 2>/dev/null
+        set -g __aws_auth_server ''
     end
 end
 
@@ -137,6 +148,11 @@ function __aws_auth_hook --on-event fish_prompt
 end
 
 function __aws_auth_check_keys
+    if test "$AWS_ACCESS_KEY_ID" != "$__aws_auth_key"; or test "$AWS_AUTH_PROFILE" != "$__aws_auth_profile"
+        # Set since the switch by something else (a plain eval): not ours to renew.
+        set -g __aws_auth_mode stopped
+        return 0
+    end
     set -l e "$AWS_SESSION_EXPIRATION"
     set -l m (string match -r '^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$' -- $e)
     or return 0
@@ -150,7 +166,7 @@ function __aws_auth_check_keys
         end
         set -l days (math "365 * $y + floor($y / 4) - floor($y / 100) + floor($y / 400) + floor((153 * ($mo - 3) + 2) / 5) + $m[4] - 719469")
         set -l ttl 900
-        set -q AWS_AUTH_MIN_TTL; and set ttl $AWS_AUTH_MIN_TTL
+        string match -qr '^\d{1,9}$' -- "$AWS_AUTH_MIN_TTL"; and set ttl $AWS_AUTH_MIN_TTL
         set -g __aws_auth_seen $e
         set -g __aws_auth_due (math "$days * 86400 + $m[5] * 3600 + $m[6] * 60 + $m[7] - $ttl")
     end
@@ -162,6 +178,7 @@ function __aws_auth_check_keys
     set -l rc $pipestatus[1]
     if test $rc -eq 0
         printf '%s\n' $out | source
+        __aws_auth_set
         return 0
     end
     test "$__aws_auth_warned" = "$e"; and return 0
@@ -174,10 +191,14 @@ function __aws_auth_check_keys
 end
 
 function __aws_auth_check_server
-    set -q AWS_AUTH_SERVER_PID; or return 0
-    kill -0 $AWS_AUTH_SERVER_PID 2>/dev/null; and return 0
-    echo "aws-auth: the server of profile $__aws_auth_profile (pid $AWS_AUTH_SERVER_PID) has stopped, so its endpoint is unset: run @NAME@ --serve $__aws_auth_profile" >&2
-    set -e AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    test -n "$__aws_auth_server"; or return 0
+    kill -0 $__aws_auth_server 2>/dev/null; and return 0
+    # Its endpoint is unset only while the shell still points at it.
+    if test "$AWS_AUTH_SERVER_PID" = "$__aws_auth_server"
+        echo "aws-auth: the server of profile $__aws_auth_profile (pid $__aws_auth_server) has stopped, so its endpoint is unset: run @NAME@ --serve $__aws_auth_profile" >&2
+        set -e AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_AUTH_SERVER_PID
+    end
+    set -g __aws_auth_server ''
     set -g __aws_auth_mode stopped
 end
 

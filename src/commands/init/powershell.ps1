@@ -71,6 +71,7 @@ function global:__AwsAuthSwitch([string]$Mode, [string[]]$Rest) {
     Invoke-Expression $out
     $global:__AwsAuthMode = $Mode
     $global:__AwsAuthProfile = $Rest[0]
+    __AwsAuthSet
     $global:__AwsAuthSeen = ''
     $global:__AwsAuthWarned = ''
     # A code works once, and the hook never asks: neither goes into a refresh.
@@ -117,11 +118,23 @@ function global:__AwsAuthRestore {
     $global:__AwsAuthMode = $null
     $global:__AwsAuthSaved = $null
     $global:__AwsAuthArgs = $null
+    $global:__AwsAuthKey = $null
+    $global:__AwsAuthServer = $null
 }
 
+# What this shell's switch set, to tell it from what came later (a plain eval of another
+# profile, a server started elsewhere): only what this shell set is renewed or stopped.
+function global:__AwsAuthSet {
+    $global:__AwsAuthKey = $env:AWS_ACCESS_KEY_ID
+    $global:__AwsAuthServer = $env:AWS_AUTH_SERVER_PID
+}
+
+# Stops the server this shell started, and no other: a pid inherited in the environment
+# (a child shell, another tab) is another shell's server, or by now another process.
 function global:__AwsAuthStopServer {
-    if ($env:AWS_AUTH_SERVER_PID) {
-        Stop-Process -Id ([int]$env:AWS_AUTH_SERVER_PID) -ErrorAction SilentlyContinue
+    if ($global:__AwsAuthServer) {
+        Stop-Process -Id ([int]$global:__AwsAuthServer) -ErrorAction SilentlyContinue
+        $global:__AwsAuthServer = $null
     }
 }
 
@@ -131,10 +144,15 @@ function global:__AwsAuthHook {
 }
 
 function global:__AwsAuthCheckKeys {
+    if ($env:AWS_ACCESS_KEY_ID -cne $global:__AwsAuthKey -or $env:AWS_AUTH_PROFILE -cne $global:__AwsAuthProfile) {
+        # Set since the switch by something else (a plain eval): not ours to renew.
+        $global:__AwsAuthMode = 'stopped'
+        return
+    }
     $e = $env:AWS_SESSION_EXPIRATION
     if (-not $e -or $e -cnotmatch '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$') { return }
     if ($e -ne $global:__AwsAuthSeen) {
-        $ttl = if ($env:AWS_AUTH_MIN_TTL) { [long]$env:AWS_AUTH_MIN_TTL } else { 900 }
+        $ttl = if ($env:AWS_AUTH_MIN_TTL -cmatch '^\d{1,9}$') { [long]$env:AWS_AUTH_MIN_TTL } else { 900 }
         $global:__AwsAuthSeen = $e
         $global:__AwsAuthDue = [DateTimeOffset]::Parse($e).ToUnixTimeSeconds() - $ttl
     }
@@ -144,7 +162,7 @@ function global:__AwsAuthCheckKeys {
     $global:__AwsAuthDue = $now + 60
     $out = & (__AwsAuthExe) --profile $global:__AwsAuthProfile @global:__AwsAuthArgs --no-prompt --format powershell 2>$null | Out-String
     $rc = $LASTEXITCODE
-    if ($rc -eq 0) { Invoke-Expression $out; return }
+    if ($rc -eq 0) { Invoke-Expression $out; __AwsAuthSet; return }
     if ($global:__AwsAuthWarned -eq $e) { return }
     $global:__AwsAuthWarned = $e
     $p = $global:__AwsAuthProfile
@@ -156,13 +174,18 @@ function global:__AwsAuthCheckKeys {
 }
 
 function global:__AwsAuthCheckServer {
-    if (-not $env:AWS_AUTH_SERVER_PID) { return }
-    if (Get-Process -Id ([int]$env:AWS_AUTH_SERVER_PID) -ErrorAction SilentlyContinue) { return }
-    $p = $global:__AwsAuthProfile
-    [Console]::Error.WriteLine("aws-auth: the server of profile $p (pid $env:AWS_AUTH_SERVER_PID) has stopped, so its endpoint is unset: run @NAME@ --serve $p")
-    foreach ($name in 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_AUTH_SERVER_PID') {
-        Remove-Item "Env:$name" -ErrorAction SilentlyContinue
+    $server = $global:__AwsAuthServer
+    if (-not $server) { return }
+    if (Get-Process -Id ([int]$server) -ErrorAction SilentlyContinue) { return }
+    # Its endpoint is unset only while the shell still points at it.
+    if ($env:AWS_AUTH_SERVER_PID -ceq $server) {
+        $p = $global:__AwsAuthProfile
+        [Console]::Error.WriteLine("aws-auth: the server of profile $p (pid $server) has stopped, so its endpoint is unset: run @NAME@ --serve $p")
+        foreach ($name in 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_AUTH_SERVER_PID') {
+            Remove-Item "Env:$name" -ErrorAction SilentlyContinue
+        }
     }
+    $global:__AwsAuthServer = $null
     $global:__AwsAuthMode = 'stopped'
 }
 
