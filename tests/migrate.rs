@@ -208,6 +208,55 @@ fn into_the_secret_service_and_an_entry_with_more_in_it_is_kept() {
     assert_eq!(kit.sts.requests().len(), before + 1);
 }
 
+/// The old entry stays when another profile reads it (the move was this profile's), and when
+/// it holds lines no run reads: a second seed (another site's codes), a second key line.
+#[test]
+fn an_entry_another_profile_reads_or_with_lines_never_read_is_kept() {
+    let (kit, store) = on_pass();
+    kit.profiles(
+        "[profiles.work]\nbackend = \"pass\"\n\n[profiles.admin]\n\
+         access_key_id = \"pass:aws-auth/work#aws_access_key_id\"\n\
+         secret_access_key = \"pass:aws-auth/work\"\n\
+         mfa_serial = \"pass:aws-auth/work#mfa_serial\"\n\
+         role_arn = \"pass:aws-auth/work#role_arn\"\n\
+         mfa_code = \"totp:pass:aws-auth/work\"\n",
+    );
+    let out = run(&mut migrate(&kit, &["--to", "passage"]));
+    out.assert_success();
+    assert!(
+        out.stderr
+            .contains("kept pass:aws-auth/work: profile admin reads it too"),
+        "{}",
+        out.stderr
+    );
+    assert!(store.show(&kit.sandbox, "aws-auth/work").is_some());
+    kit.pass()
+        .show(&kit.sandbox, "aws-auth/work")
+        .assert_success();
+    run(&mut without_terminal(&kit.profile("admin", &[]))).assert_success();
+    works(&kit);
+
+    for extra in [
+        "otpauth://totp/GitHub:alice?secret=GEZDGNBVGY3TQOJQ&issuer=GitHub\n",
+        "aws_access_key_id: AKIAOLDEROLDEROLDER1\n",
+    ] {
+        let (kit, _store) = on_pass();
+        kit.pass_insert("aws-auth/work", &format!("{}{extra}", entry()));
+        let out = run(&mut migrate(&kit, &["--to", "passage"]));
+        out.assert_success();
+        assert!(
+            out.stderr
+                .contains("kept pass:aws-auth/work: it holds more than what moved"),
+            "{extra}: {}",
+            out.stderr
+        );
+        kit.pass()
+            .show(&kit.sandbox, "aws-auth/work")
+            .assert_success();
+        works(&kit);
+    }
+}
+
 #[test]
 fn refused_where_nothing_can_move_or_the_store_would_not_last() {
     let kit = Kit::with_pass();

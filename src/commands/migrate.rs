@@ -202,9 +202,35 @@ pub fn run(args: MigrateArgs) -> Result<Zeroizing<String>, Error> {
             source.describe(specs)
         );
     } else {
-        source.remove(&value, specs, home, limit);
+        source.remove(&value, &readers(name, &files), specs, home, limit);
     }
     Ok(Zeroizing::new(String::new()))
+}
+
+/// Every store unit another profile of profiles.toml reads, with that profile's name: what
+/// it still reads stays where it is.
+fn readers(name: &str, files: &Files) -> Vec<(Unit, String)> {
+    let mut readers = Vec::new();
+    for (other, raw) in &files.profiles.profiles {
+        if other == name {
+            continue;
+        }
+        // A profile that cannot be planned reads nothing (a run of it stops at the same error).
+        let Ok(wanted) =
+            profile::plan(other, raw, other, &FlowArgs::default(), false, &files.specs)
+        else {
+            continue;
+        };
+        for w in wanted {
+            if let crate::settings::reference::Value::Ref(r) = &w.value {
+                let read = (Unit::of(r, &files.specs), other.clone());
+                if !readers.contains(&read) {
+                    readers.push(read);
+                }
+            }
+        }
+    }
+    readers
 }
 
 /// Writes each unit, noting in `written` those that were.

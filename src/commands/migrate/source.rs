@@ -177,8 +177,16 @@ impl Source {
     }
 
     /// Removes what moved from the old store: a keyring item, or an entry that holds nothing
-    /// else; says what stays and why. The profile reads the new store already.
-    pub fn remove(&self, value: &Value, specs: &Specs, home: Option<&Path>, limit: Duration) {
+    /// else and no other profile reads (`readers`: each unit with the profile that reads it);
+    /// says what stays and why. The profile reads the new store already.
+    pub fn remove(
+        &self,
+        value: &Value,
+        readers: &[(Unit, String)],
+        specs: &Specs,
+        home: Option<&Path>,
+        limit: Duration,
+    ) {
         // An optional field the old layout offered and did not have was never there.
         let present = |w: &Wanted| match w.field {
             "mfa_serial" => value.mfa_serial.is_some(),
@@ -187,6 +195,20 @@ impl Source {
             _ => true,
         };
         for unit in self.units_where(specs, present) {
+            let others: Vec<&str> = readers
+                .iter()
+                .filter(|(u, _)| *u == unit)
+                .map(|(_, profile)| profile.as_str())
+                .collect();
+            if !others.is_empty() {
+                crate::say!(
+                    "aws-auth: kept {unit}: profile{} {} read{} it too",
+                    if others.len() == 1 { "" } else { "s" },
+                    others.join(", "),
+                    if others.len() == 1 { "s" } else { "" }
+                );
+                continue;
+            }
             let lines = matches!(&unit, Unit::Command { backend, .. }
                 if specs.get(backend).is_some_and(|s| s.fields == Fields::Lines));
             if lines && !self.only_moved(&unit, specs, home, limit) {
@@ -208,8 +230,9 @@ impl Source {
         }
     }
 
-    /// Whether a line-based entry holds only what moved: line 1 (if it moved), `KEY:` lines
-    /// of moved fields, the otpauth line (if the seed moved), blank lines.
+    /// Whether a line-based entry holds only what moved, found as a run finds it: line 1 (if
+    /// it moved), the first `KEY:` line of each moved field, the first otpauth line (if the
+    /// seed moved), blank lines. A second such line was never read, and would be lost.
     fn only_moved(&self, unit: &Unit, specs: &Specs, home: Option<&Path>, limit: Duration) -> bool {
         let mut first = false;
         let mut keys: Vec<&str> = Vec::new();
@@ -237,15 +260,25 @@ impl Source {
         let Ok(text) = unit.fetch(specs, home, limit) else {
             return false;
         };
-        text.expose_secret().lines().enumerate().all(|(i, line)| {
-            let line = line.trim();
-            (i == 0 && first)
-                || line.is_empty()
-                || (seed && line.starts_with("otpauth://"))
-                || line
-                    .split_once(':')
-                    .is_some_and(|(key, _)| keys.contains(&key.trim()))
-        })
+        let text = text.expose_secret();
+        let read: Vec<usize> = keys
+            .iter()
+            .filter_map(|key| {
+                text.lines().position(|line| {
+                    line.strip_prefix(key)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                })
+            })
+            .chain(
+                text.lines()
+                    .position(|line| line.trim().starts_with("otpauth://"))
+                    .filter(|_| seed),
+            )
+            .chain(Some(0).filter(|_| first))
+            .collect();
+        text.lines()
+            .enumerate()
+            .all(|(i, line)| line.trim().is_empty() || read.contains(&i))
     }
 }
 
