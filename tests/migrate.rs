@@ -488,6 +488,9 @@ fn out_of_the_secret_service_into_passage_removing_only_what_was_there() {
         SOURCE_SECRET_ACCESS_KEY,
     );
     secrets.store(&kit.sandbox, "aws-auth", "work/mfa_serial", SERIAL_NUMBER);
+    // The items are outside the default collection now: removed where they were read from,
+    // not looked for in the default collection alone (and called removed when not found).
+    secrets.move_default_alias(&kit.sandbox);
     kit.profiles(&format!(
         "[profiles.work]\nbackend = \"keyring\"\nrole_arn = \"{ROLE}\"\n"
     ));

@@ -108,6 +108,21 @@ impl SecretService {
         .assert_success();
     }
 
+    /// Points the `default` alias at gnome-keyring's in-memory `session` collection, as a
+    /// user's keyring manager may move it: items stored before stay in the login collection.
+    pub fn move_default_alias(&self, sandbox: &Sandbox) {
+        run(self.env(&mut sandbox.command("dbus-send")).args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.SetAlias",
+            "string:default",
+            "objpath:/org/freedesktop/secrets/collection/session",
+        ]))
+        .assert_success();
+    }
+
     /// `secret-tool lookup service SERVICE username USER`: the secret, or None.
     pub fn lookup(&self, sandbox: &Sandbox, service: &str, user: &str) -> Option<String> {
         let found = run(self

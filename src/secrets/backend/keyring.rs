@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 /// The kernel keyring's name in messages: memory only, so never written with a long-term key.
 const KERNEL: &str = "kernel keyring (keyutils)";
 
-/// The stores to try, in order. Reads match on service and username alone (as
+/// The stores to try, in order. Reads and deletes match on service and username alone (as
 /// `secret-tool lookup` does) and fall through to the kernel keyring, where versions before
 /// 0.2 could leave keys. Writes go only to a store that survives a reboot: the Secret
 /// Service's default collection on Linux, never the kernel keyring (RAM: gone at reboot and
@@ -187,11 +187,13 @@ pub fn set(
     Ok(store)
 }
 
-/// Deletes one item from the store that lasts (what `set` writes to); an item that is not
-/// there is already deleted.
+/// Deletes the one item a read finds (matched on service and username in every collection,
+/// as `get` reads it; not only the default collection, where an item kept elsewhere would be
+/// "not there" and stay); an item that is not there is already deleted. Two matching items
+/// are refused as ambiguous: which one a read gets is not known.
 pub fn delete(service: &str, account: &str) -> Result<(), FetchErrorKind> {
     let stores =
-        entries(service, account, true).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
+        entries(service, account, false).map_err(|e| FetchErrorKind::Failed(describe(&e)))?;
     let fail = |store: &str, error: KeyringError| {
         FetchErrorKind::Failed(format!("{store}: {}", describe(&error)))
     };
