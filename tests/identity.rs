@@ -163,4 +163,25 @@ fn two_password_stores_behind_one_profile_never_share_a_session() {
     assert_eq!(from(&alice).stdout_str(), first.stdout_str());
     assert_eq!(from(&bob).stdout_str(), second.stdout_str());
     assert_eq!(rig.sts.total(), 2);
+
+    // The same relative PASSWORD_STORE_DIR from two directories is two stores: each is the
+    // store its absolute path named, and is served that store's session.
+    let relative = |store: &PassStore| {
+        let mut cmd = rig.with_profile(&name, &[]);
+        store.env(&mut cmd);
+        cmd.env("PASSWORD_STORE_DIR", "s")
+            .current_dir(store.store_dir().parent().unwrap());
+        run(&mut without_terminal(&cmd))
+    };
+    let third = relative(&alice);
+    third.assert_success();
+    let fourth = relative(&bob);
+    fourth.assert_success();
+    assert_eq!(third.stdout_str(), first.stdout_str());
+    assert_eq!(
+        fourth.stdout_str(),
+        second.stdout_str(),
+        "bob's store, named as alice's was from her directory, got her session"
+    );
+    assert_eq!(rig.sts.total(), 2);
 }

@@ -179,12 +179,18 @@ impl Spec {
     }
 
     /// Where this backend reads from, as the cache key binds it: the definition's digest and
-    /// each `store_env` variable's value (else its default, `~` expanded), hashed. Cheap: no
-    /// program runs and no secret is read.
+    /// each `store_env` variable's value (else its default, `~` expanded), hashed; a relative
+    /// path (a variable named `*_DIR`, `*_HOME`, `*_HOMEDIR`, `*_FILE`) joined to the current
+    /// directory first, since the same words name another store from another directory.
+    /// Cheap: no program runs, no file is looked at, and no secret is read.
     pub fn store_identity(&self, home: Option<&Path>) -> String {
         let mut out = format!("{} {}", self.name, self.digest);
         for var in &self.store_env {
             let shown = match self.setting(var, home) {
+                Some(v) if is_path_var(var) && Path::new(&v).is_relative() => {
+                    let bound = std::path::absolute(&v).map_or(v, |p| p.display().to_string());
+                    crate::cache::sha256_hex(bound.as_bytes())
+                }
                 Some(v) => crate::cache::sha256_hex(v.as_bytes()),
                 None => "-".to_owned(),
             };
@@ -236,6 +242,14 @@ impl Spec {
             expand_home(&out, home).replace("{entry}", entry),
         ))
     }
+}
+
+/// Whether a `store_env` variable names a path, by the names tools give them
+/// (`PASSWORD_STORE_DIR`, `LPASS_HOME`, `GOPASS_HOMEDIR`, `PASSAGE_IDENTITIES_FILE`).
+fn is_path_var(var: &str) -> bool {
+    ["_DIR", "_HOME", "_HOMEDIR", "_FILE"]
+        .iter()
+        .any(|suffix| var.ends_with(suffix))
 }
 
 fn expand_home(path: &str, home: Option<&Path>) -> String {
