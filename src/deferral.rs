@@ -38,6 +38,17 @@ impl Deferral {
         );
         let mut previous = Vec::new();
         for sig in DEFERRED {
+            // A signal ignored already (nohup, `&` without job control) stays ignored: noted,
+            // it would end the process once the step is done, which it was never to do.
+            // SAFETY: reads the current disposition only.
+            let ignored = unsafe {
+                let mut current: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut current) == 0
+                    && current.sa_sigaction == libc::SIG_IGN
+            };
+            if ignored {
+                continue;
+            }
             // SAFETY: installs a handler that only touches an atomic and calls write(2).
             unsafe {
                 let mut action: libc::sigaction = std::mem::zeroed();
@@ -126,5 +137,20 @@ mod tests {
         };
         assert_eq!(before, after);
         PENDING.store(0, Ordering::SeqCst);
+
+        // Ignored before (nohup): still ignored while deferred, and never noted.
+        // SAFETY: sets and reads SIGHUP's disposition, raised while it is ignored.
+        unsafe {
+            let old = libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            {
+                let _deferral = Deferral::start(&ROTATING);
+                let mut current: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut current);
+                assert_eq!(current.sa_sigaction, libc::SIG_IGN);
+                libc::raise(libc::SIGHUP);
+                assert_eq!(pending(), None);
+            }
+            libc::signal(libc::SIGHUP, old);
+        }
     }
 }
