@@ -140,6 +140,11 @@ pub struct NewKeys {
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
 
+    /// The profile's region (written into its section of profiles.toml and exported with
+    /// the credentials as AWS_REGION and AWS_DEFAULT_REGION, which the AWS CLI needs).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
     /// Replace existing keys in the backend (an existing profile section is kept as is).
     #[arg(long)]
     pub force: bool,

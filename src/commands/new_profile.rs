@@ -41,6 +41,9 @@ pub fn store(
     if let Some(role) = &args.role_arn {
         validate::role_arn(role).map_err(|e| e.flag("--role-arn"))?;
     }
+    if let Some(region) = &args.region {
+        validate::region(region).map_err(|e| e.flag("--region"))?;
+    }
     validate::timeout(args.limit.timeout)?;
     let files = Files::all(config_flag)?;
     let home = files.home.clone();
@@ -49,6 +52,13 @@ pub fn store(
     if exists && !args.force {
         return Err(Error::Usage(format!(
             "profile \"{name}\" already exists in {}; pass --force to replace its keys in the backend",
+            path.display()
+        )));
+    }
+    if exists && let Some(region) = &args.region {
+        return Err(Error::Usage(format!(
+            "profile \"{name}\" already exists in {}, and --force replaces its keys only: set its region with \
+             `aws-auth configure --profile {name} --region {region}`; nothing was changed",
             path.display()
         )));
     }
@@ -126,6 +136,9 @@ pub fn store(
         None
     } else {
         let mut fields = vec![("backend", backend)];
+        if let Some(region) = &args.region {
+            fields.push(("region", region));
+        }
         if backend == "keyring" {
             fields.extend(
                 extras
