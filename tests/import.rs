@@ -4,7 +4,7 @@
 //! the file untouched.
 
 use crate::support::profile_kit::*;
-use crate::support::sts_form::signing_key_id;
+use crate::support::sts_form::{form_field, signing_key_id};
 use crate::support::*;
 use std::os::unix::fs::PermissionsExt;
 
@@ -82,6 +82,43 @@ fn keys_move_into_pass_and_leave_the_file_byte_for_byte() {
         Some(SOURCE_ACCESS_KEY_ID)
     );
     assert!(kit.only_request().verified());
+}
+
+/// The AWS CLI's own role profiles that took their keys from the section are named, with
+/// how to run them now; and the way named works.
+#[test]
+fn the_aws_cli_profiles_that_used_the_keys_are_named_and_run_through_aws_auth() {
+    let (kit, file) = setup();
+    let role = role_arn("prod");
+    kit.sandbox.write(
+        "home/.aws/config",
+        format!(
+            "[profile prod]\nsource_profile = work\nrole_arn = {role}\nmfa_serial = {SERIAL_NUMBER}\n\n\
+             [profile other]\nsource_profile = elsewhere\nrole_arn = {role}\n"
+        ),
+    );
+    let out = import(&kit, &file, &["--profile", "work", "--backend", "pass"]);
+    out.assert_success();
+    assert!(
+        out.stderr.contains("profile prod of ")
+            && out
+                .stderr
+                .contains("takes the keys of [work] (source_profile)")
+            && out.stderr.contains("eval \"$(aws-auth --profile prod)\""),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("other"), "{}", out.stderr);
+    run(&mut kit.profile("prod", &["--token-code", TOKEN_CODE])).assert_success();
+    let request = kit.only_request();
+    assert_eq!(
+        form_field(&request, "RoleArn").as_deref(),
+        Some(role.as_str())
+    );
+    assert_eq!(
+        signing_key_id(&request).as_deref(),
+        Some(SOURCE_ACCESS_KEY_ID)
+    );
 }
 
 #[test]

@@ -420,6 +420,18 @@ fn add_writes_a_pass_entry_and_a_profile_and_a_second_add_needs_force() {
 
     let second = add(&[]);
     assert_clear_error(&second, 2, &["newp", "already exists", "--force"]);
+    // --force replaces the keys only: a region for the kept section is refused, pointing at
+    // configure, before anything is stored.
+    let third = add(&["--force", "--region", "eu-west-1"]);
+    assert_clear_error(
+        &third,
+        2,
+        &[
+            "newp",
+            "aws-auth configure --profile newp --region eu-west-1",
+        ],
+    );
+    assert_eq!(kit.fakes.calls_of("pass").len(), 1, "nothing stored");
 
     let mut cmd = kit.profile("newp", &["--token-code", TOKEN_CODE]);
     cmd.arg("--config").arg(&config);

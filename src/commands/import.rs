@@ -148,12 +148,41 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
             "aws-auth: removed the keys of [{section}] from {} (the rest of the file is as it was)",
             path.display()
         );
+        sources_note(&section, home.as_deref());
     }
     crate::say!(
         "aws-auth: try it: eval \"$(aws-auth --profile {})\"",
         args.keys.profile
     );
     Ok(Zeroizing::new(String::new()))
+}
+
+/// Names the AWS CLI's profiles that take their keys from `[section]`: without those keys in
+/// the credentials file the AWS CLI alone no longer runs them, and aws-auth does.
+fn sources_note(section: &str, home: Option<&std::path::Path>) {
+    let config = crate::settings::aws_config::path(home);
+    let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(&config) else {
+        return;
+    };
+    let users: Vec<&str> = aws
+        .profiles
+        .iter()
+        .filter(|(_, p)| p.source_profile.as_deref() == Some(section))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if let Some(first) = users.first() {
+        let one = users.len() == 1;
+        crate::say!(
+            "aws-auth: {} {} of {} take{} the keys of [{section}] (source_profile): the AWS CLI alone can no \
+             longer run {it}; aws-auth runs {it} as the AWS CLI did, with the keys from where they are now: \
+             eval \"$(aws-auth --profile {first})\", or aws-auth exec --profile {first} -- aws ...",
+            if one { "profile" } else { "profiles" },
+            users.join(", "),
+            config.display(),
+            if one { "s" } else { "" },
+            it = if one { "it" } else { "them" },
+        );
+    }
 }
 
 /// Reads the keys back through the backend, and compares them with what was imported.

@@ -83,7 +83,8 @@ pub fn durable_unavailable(limit: Duration) -> Option<String> {
         "the keyring backend has no store here that survives a reboot: no Secret Service is reachable \
          ({reason}; an ssh login, cron or a headless machine has none). aws-auth never puts long-term \
          keys or a TOTP seed in the {KERNEL}, which is memory only: lost at reboot and after 3 idle days. \
-         Use --backend pass (gpg), or run this from a desktop session with an unlocked keyring \
+         Use --backend passage (age: made for a headless machine) or --backend pass (gpg), or run this \
+         from a desktop session with an unlocked keyring \
          (gnome-keyring, KeePassXC, KWallet). Nothing was changed"
     ))
 }
