@@ -20,11 +20,29 @@ pub fn describe(text: &str, error: &toml::de::Error) -> Located {
     {
         message = format!("{key}: {message}");
     }
+    if let Some(near) = nearest_field(&message) {
+        message = format!("{message} (did you mean `{near}`?)");
+    }
     Located {
         line,
         column,
         message,
     }
+}
+
+/// For "unknown field `rol`, expected one of `role_arn`, ...": the expected name nearest to
+/// the unknown one (both from the message as redacted: the name was shown only if key-like).
+fn nearest_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    // serde's wording: "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, ...".
+    let expected = rest.split_once("expected ")?.1;
+    let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+    let names = expected
+        .split(", ")
+        .flat_map(|n| n.split(" or "))
+        .map(|n| n.trim().trim_matches('`'));
+    crate::suggest::nearest(unknown, names).filter(|n| *n != unknown)
 }
 
 /// The 1-based line and column (in characters) of byte `offset`, never slicing inside a
@@ -128,6 +146,16 @@ mod tests {
         assert!(!e.message.contains("wJalr"), "{e:?}");
         let e = error("\"AKIA1234SECRETKEY\" = 1\n");
         assert!(!e.message.contains("AKIA1234"), "{e:?}");
+    }
+
+    #[test]
+    fn a_misspelled_key_gets_the_nearest_expected_one() {
+        let e = error("secnds = 1\n");
+        assert!(e.message.ends_with("(did you mean `seconds`?)"), "{e:?}");
+        // Nothing near, or a name not shown: no guess.
+        assert!(!error("colour = 1\n").message.contains("did you mean"));
+        let e = error("\"AKIA1234SECONDS\" = 1\n");
+        assert!(!e.message.contains("did you mean"), "{e:?}");
     }
 
     #[test]

@@ -159,15 +159,21 @@ pub fn is_code_refused(error: &StsError) -> bool {
 }
 
 fn ask_code(serial: &str, asker: &Asker) -> Result<SecretString, Error> {
+    const AHEAD: &str = "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\" \
+                         or \"ykman:ACCOUNT\"), or keep an otpauth:// line in the profile's pass or gopass entry";
+    // A dialog is a way only where one may ask: never under --no-prompt.
+    let hint = if asker.prompt == dialog::Prompt::Never {
+        format!("{AHEAD}; or run it without --no-prompt (AWS_AUTH_PROMPT=never) to be asked")
+    } else {
+        format!("{AHEAD}, or run it from a desktop session (a dialog asks there)")
+    };
     let code = dialog::ask_code(
         asker.prompt,
         &dialog::Question {
             profile: asker.profile.as_deref(),
             serial,
             limit: asker.limit,
-            hint: "Pass --token-code CODE, set mfa_code in the profile (e.g. mfa_code = \"totp:pass:ENTRY\" \
-                   or \"ykman:ACCOUNT\"), keep an otpauth:// line in the profile's pass or gopass entry, \
-                   or run it from a desktop session (a dialog asks there)",
+            hint: &hint,
         },
     )?;
     validate::token_code(code.expose_secret())?;

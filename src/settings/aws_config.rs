@@ -197,10 +197,10 @@ pub fn resolve(
             loop {
                 let Some(next) = current.source_profile.clone() else {
                     return Err(bad(format!(
-                        "profile {} has no keys: it must be in profiles.toml (keys always come from a password \
-                         manager; run `aws-auth add --profile {}`), or name one there with source_profile",
-                        chain.last().map_or(name, String::as_str),
-                        chain.last().map_or(name, String::as_str)
+                        "profile {last} has no keys: it must be in profiles.toml (keys always come from a password \
+                         manager; run `aws-auth add --profile {last}`, or `aws-auth import --profile {last}` to move \
+                         its keys out of ~/.aws/credentials), or name one there with source_profile",
+                        last = chain.last().map_or(name, String::as_str)
                     )));
                 };
                 if chain.contains(&next) {

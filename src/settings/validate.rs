@@ -102,12 +102,16 @@ pub fn token_code(code: &str) -> Result<(), ValidationError> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
+        let n = code.chars().count();
+        let got = match n {
+            6 => "6 characters, not all of them digits".to_owned(),
+            1 => "1 character".to_owned(),
+            n => format!("{n} characters"),
+        };
         Err(reject(
             "MFA token code",
             format!(
-                "must be exactly 6 digits (got {} character{}); use the current code from your MFA device",
-                code.chars().count(),
-                if code.chars().count() == 1 { "" } else { "s" }
+                "must be exactly 6 digits (got {got}); use the current code from your MFA device"
             ),
         ))
     }

@@ -277,8 +277,12 @@ impl fmt::Display for StsError {
             ),
             StsErrorKind::Network(detail) => write!(
                 f,
-                "STS {}{target} could not reach {}: {detail}. Check your network connection, proxy and endpoint settings.",
-                self.operation, self.endpoint
+                "STS {}{target} could not reach {}: {detail}. {}",
+                self.operation,
+                self.endpoint,
+                unknown_region(&self.endpoint, detail).unwrap_or_else(|| {
+                    "Check your network connection, proxy and endpoint settings.".to_owned()
+                })
             ),
             StsErrorKind::Service {
                 code,
@@ -325,6 +329,37 @@ impl fmt::Display for StsError {
 }
 
 impl std::error::Error for StsError {}
+
+/// When a name lookup failed for an AWS STS endpoint whose region is not shaped like one
+/// (`eu-west1`): the region is named as the likely cause, not the network.
+fn unknown_region(endpoint: &str, detail: &str) -> Option<String> {
+    let lookup = detail.to_ascii_lowercase();
+    if !(lookup.contains("lookup") || lookup.contains("dns") || lookup.contains("resolve")) {
+        return None;
+    }
+    let host = endpoint
+        .strip_prefix("https://")?
+        .split(['/', ':'])
+        .next()?;
+    let region = host
+        .strip_prefix("sts.")?
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| host.strip_prefix("sts.")?.strip_suffix(".amazonaws.com.cn"))?;
+    let parts: Vec<&str> = region.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    (!shaped).then(|| {
+        format!(
+            "No STS endpoint has that name: is the region \"{region}\" right? Regions look like eu-west-1 \
+             (set with --region, AWS_REGION or the profile's region)."
+        )
+    })
+}
 
 /// The partition a region is in, as ARNs name it.
 pub fn partition(region: &str) -> &'static str {

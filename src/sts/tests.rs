@@ -269,3 +269,27 @@ fn regions_name_their_partition() {
         assert_eq!(partition(region), expected, "{region}");
     }
 }
+
+#[test]
+fn a_failed_lookup_of_a_misshapen_region_names_the_region() {
+    let lookup = "dns error: failed to lookup address information: Name or service not known";
+    let hint = unknown_region("https://sts.eu-west1.amazonaws.com", lookup).unwrap();
+    assert!(hint.contains("\"eu-west1\""), "{hint}");
+    for well_shaped in [
+        "https://sts.eu-west-1.amazonaws.com",
+        "https://sts.us-gov-west-1.amazonaws.com",
+        "https://sts.cn-north-1.amazonaws.com.cn",
+    ] {
+        assert_eq!(unknown_region(well_shaped, lookup), None, "{well_shaped}");
+    }
+    for misshapen in ["eu-west", "euwest-1", "eu--1", "west-1", "eu-west-1a"] {
+        let endpoint = format!("https://sts.{misshapen}.amazonaws.com");
+        assert!(unknown_region(&endpoint, lookup).is_some(), "{misshapen}");
+    }
+    // Another failure, or another endpoint: the network is the suspect.
+    assert_eq!(
+        unknown_region("https://sts.eu-west1.amazonaws.com", "connection refused"),
+        None
+    );
+    assert_eq!(unknown_region("http://127.0.0.1:5000", lookup), None);
+}

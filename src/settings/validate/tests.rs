@@ -51,6 +51,15 @@ fn token_code_must_be_six_ascii_digits() {
     ] {
         let err = token_code(bad).unwrap_err();
         assert_eq!(err.field, "MFA token code");
+        // What is wrong with it, in words: too short, too long, or not all digits.
+        let said = err.to_string();
+        let n = bad.chars().count();
+        let expected = match n {
+            6 => "got 6 characters, not all of them digits".to_owned(),
+            1 => "got 1 character)".to_owned(),
+            n => format!("got {n} characters)"),
+        };
+        assert!(said.contains(&expected), "{said}");
         if !bad.trim().is_empty() {
             assert!(
                 !err.to_string().contains(bad.trim()),
