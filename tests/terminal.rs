@@ -1,6 +1,7 @@
 //! The MFA code prompt: asked on the terminal (/dev/tty), answered there, and the code sent
 //! once with the STS call; stdout still carries nothing but the credentials.
 
+use crate::support::profile_kit::assert_absent;
 use crate::support::*;
 use std::time::Duration;
 
@@ -184,4 +185,33 @@ fn a_refused_typed_code_is_sent_once() {
             "asked more than once\n{context}"
         );
     }
+}
+
+/// `add` at a terminal: an id that is not one (a secret typed or pasted at the id's prompt,
+/// which echoes) is refused before the secret is asked, saying it is on the screen.
+#[test]
+fn add_refuses_a_secret_typed_as_the_id_before_asking_for_the_secret() {
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.aws_auth();
+    cmd.args(["add", "--profile", "early", "--backend", "pass", "--config"])
+        .arg(sandbox.path("profiles.toml"));
+    let (stdout, stderr) = (sandbox.path("stdout"), sandbox.path("stderr"));
+    let terminal = run_with_stdin(
+        &mut in_terminal(&cmd, &stdout, &stderr),
+        format!("{SOURCE_SECRET_ACCESS_KEY}\n").as_bytes(),
+        Duration::from_secs(60),
+    );
+    let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
+    let transcript = String::from_utf8_lossy(&terminal.stdout);
+    assert_eq!(terminal.code, Some(2), "{}\n{stderr}", terminal.describe());
+    assert!(
+        transcript.contains("AWS access key id: ") && !transcript.contains("secret access key: "),
+        "{transcript}"
+    );
+    assert!(
+        stderr.contains("nothing was stored") && stderr.contains("clear it"),
+        "{stderr}"
+    );
+    assert_absent(&stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
+    assert!(!sandbox.path("profiles.toml").exists());
 }

@@ -23,6 +23,15 @@ fn read_keys() -> Result<(String, SecretString), Error> {
     let (access_key_id, secret) = if std::io::stdin().is_terminal() {
         let hint = "Pipe the access key id and the secret access key on two lines of stdin";
         let id = tty::ask_line("AWS access key id: ", "the access key id", hint)?;
+        // Checked before the secret is asked: the id's prompt echoes, so a secret typed or
+        // pasted there is on the screen, and the sooner that is said the better.
+        super::new_profile::check_key_id(id.expose_secret().trim()).map_err(|e| match e {
+            Error::Usage(why) => Error::Usage(format!(
+                "{why}; nothing was stored. If what you typed there was the secret access key, it is \
+                 on your screen (the id's prompt echoes): clear it (`clear`) before you go on"
+            )),
+            other => other,
+        })?;
         let secret = tty::ask_hidden("AWS secret access key: ", "the secret access key", hint)?;
         (id.expose_secret().trim().to_owned(), secret)
     } else {

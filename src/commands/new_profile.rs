@@ -244,6 +244,22 @@ pub(crate) fn entry_exists(
 /// The access key id's shape (an IAM user's long-term key: AKIA…, never a session's ASIA…),
 /// and a secret with no spaces; checked before anything is written, and never echoed.
 pub(crate) fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(), Error> {
+    check_key_id(access_key_id)?;
+    if secret.expose_secret().is_empty() || secret.expose_secret().contains(char::is_whitespace) {
+        return Err(Error::Usage(
+            "the secret access key is empty or contains spaces".into(),
+        ));
+    }
+    if secret.expose_secret() == access_key_id {
+        return Err(Error::Usage(
+            "the secret access key is the access key id again: give the id, then the secret".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An access key id that is one: shaped like one, and a long-term key's.
+pub(crate) fn check_key_id(access_key_id: &str) -> Result<(), Error> {
     validate::access_key_id(access_key_id).map_err(|e| {
         Error::Usage(format!(
             "{}; give the access key id first, then the secret access key",
@@ -255,16 +271,6 @@ pub(crate) fn check_keys(access_key_id: &str, secret: &SecretString) -> Result<(
             "the access key id starts with ASIA: that is a temporary session key, which stops working within hours; \
              store your IAM user's long-term key (AKIA...)"
                 .into(),
-        ));
-    }
-    if secret.expose_secret().is_empty() || secret.expose_secret().contains(char::is_whitespace) {
-        return Err(Error::Usage(
-            "the secret access key is empty or contains spaces".into(),
-        ));
-    }
-    if secret.expose_secret() == access_key_id {
-        return Err(Error::Usage(
-            "the secret access key is the access key id again: give the id, then the secret".into(),
         ));
     }
     Ok(())
