@@ -430,6 +430,11 @@ fn no_prompt_asks_nothing_and_exits_3_when_a_code_is_needed() {
             )),
             "{stderr}"
         );
+        // No dialog is offered where none may ask.
+        assert!(
+            !stderr.contains("desktop session") && stderr.contains("without --no-prompt"),
+            "{stderr}"
+        );
     }
     assert_eq!(sts.total(), 0);
 }

@@ -333,8 +333,9 @@ impl std::error::Error for StsError {}
 /// When a name lookup failed for an AWS STS endpoint whose region is not shaped like one
 /// (`eu-west1`): the region is named as the likely cause, not the network.
 fn unknown_region(endpoint: &str, detail: &str) -> Option<String> {
-    let lookup = detail.to_ascii_lowercase();
-    if !(lookup.contains("lookup") || lookup.contains("dns") || lookup.contains("resolve")) {
+    // hyper's resolver: "dns error: failed to lookup address information: ...".
+    let detail = detail.to_ascii_lowercase();
+    if !(detail.contains("dns error") || detail.contains("failed to lookup address")) {
         return None;
     }
     let host = endpoint

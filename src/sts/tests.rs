@@ -286,6 +286,16 @@ fn a_failed_lookup_of_a_misshapen_region_names_the_region() {
         let endpoint = format!("https://sts.{misshapen}.amazonaws.com");
         assert!(unknown_region(&endpoint, lookup).is_some(), "{misshapen}");
     }
+    // Either half of the resolver's words is enough.
+    for words in [
+        "dns error: no record",
+        "failed to lookup address information",
+    ] {
+        assert!(
+            unknown_region("https://sts.eu-west1.amazonaws.com", words).is_some(),
+            "{words}"
+        );
+    }
     // Another failure, or another endpoint: the network is the suspect.
     assert_eq!(
         unknown_region("https://sts.eu-west1.amazonaws.com", "connection refused"),

@@ -187,11 +187,7 @@ impl Spec {
         let mut out = format!("{} {}", self.name, self.digest);
         for var in &self.store_env {
             let shown = match self.setting(var, home) {
-                Some(v) if is_path_var(var) && Path::new(&v).is_relative() => {
-                    let bound = std::path::absolute(&v).map_or(v, |p| p.display().to_string());
-                    crate::cache::sha256_hex(bound.as_bytes())
-                }
-                Some(v) => crate::cache::sha256_hex(v.as_bytes()),
+                Some(v) => value_identity(var, &v),
                 None => "-".to_owned(),
             };
             out.push_str(&format!(" {var}={shown}"));
@@ -242,6 +238,17 @@ impl Spec {
             expand_home(&out, home).replace("{entry}", entry),
         ))
     }
+}
+
+/// A `store_env` value as the cache key holds it: hashed, a relative path first joined to the
+/// current directory.
+fn value_identity(var: &str, value: &str) -> String {
+    if is_path_var(var) && Path::new(value).is_relative() {
+        let bound = std::path::absolute(value)
+            .map_or_else(|_| value.to_owned(), |p| p.display().to_string());
+        return crate::cache::sha256_hex(bound.as_bytes());
+    }
+    crate::cache::sha256_hex(value.as_bytes())
 }
 
 /// Whether a `store_env` variable names a path, by the names tools give them

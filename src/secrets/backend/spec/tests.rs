@@ -141,3 +141,30 @@ fn argv_templates_without_their_placeholder_are_refused() {
     let bw = "fields = \"bitwarden\"\nread_field = [\"get\", \"{field}\", \"{entry}\"]\n";
     assert!(Spec::parse("x", &format!("{base}{bw}"), "x.toml").is_ok());
 }
+
+#[test]
+fn a_relative_store_path_is_bound_to_the_current_directory_and_nothing_else_is() {
+    let hash = |text: &str| crate::cache::sha256_hex(text.as_bytes());
+    let here = std::env::current_dir().unwrap().join("s");
+    for path_var in [
+        "PASSWORD_STORE_DIR",
+        "GOPASS_HOMEDIR",
+        "LPASS_HOME",
+        "PASSAGE_IDENTITIES_FILE",
+        "BITWARDENCLI_APPDATA_DIR",
+    ] {
+        assert_eq!(
+            value_identity(path_var, "s"),
+            hash(&here.display().to_string()),
+            "{path_var}"
+        );
+        assert_eq!(value_identity(path_var, "/abs/s"), hash("/abs/s"));
+    }
+    // An account, a host or a token is the same words wherever aws-auth runs.
+    for other in ["OP_ACCOUNT", "OP_CONNECT_HOST", "OP_SERVICE_ACCOUNT_TOKEN"] {
+        assert_eq!(
+            value_identity(other, "my.1password.com"),
+            hash("my.1password.com")
+        );
+    }
+}
