@@ -127,7 +127,12 @@ fn past_the_caps_the_idlest_connections_go_and_a_new_one_is_answered() {
     assert_eq!(owner_asks(port, &token), "HTTP/1.1 200 OK");
     let outcome = flood.finish();
     // Every address is 127.0.0.1: all but 96 are pushed out, and the owner's request one more.
-    assert!(outcome.closed > 300 - 96, "{outcome:?}");
+    // The caps come from the limit: 96 held, give or take the owner's request (caps cut to
+    // the fewest would close nearly all 300).
+    assert!(
+        (300 - 96..=300 - 96 + 2).contains(&outcome.closed),
+        "{outcome:?}"
+    );
     assert_eq!(
         outcome.bytes, 0,
         "an idle connection is closed, never answered"

@@ -197,7 +197,9 @@ fn the_browser_gets_the_url_through_a_one_shot_redirect_and_no_argv_holds_it() {
     let sandbox = Sandbox::new();
     let fed = Federation::start(false);
     let role = role_arn("browser-role");
-    let run = run(&mut login(&sandbox, &fed, &["--role-arn", &role]));
+    // The browser first asks for another path (a guess at the port): 404, and the redirect
+    // is still the browser's.
+    let run = run(login(&sandbox, &fed, &["--role-arn", &role]).env("FAKE_XDG_OPEN_PROBE", "1"));
     run.assert_success();
     assert!(run.stdout.is_empty(), "{}", run.describe());
     // The fake browser goes on after aws-auth is done (a reload): wait for it to finish.
@@ -210,6 +212,7 @@ fn the_browser_gets_the_url_through_a_one_shot_redirect_and_no_argv_holds_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let mut lines = browser.lines();
+    assert_eq!(lines.next(), Some("probe 404"), "{browser}");
     assert_eq!(
         lines.next().unwrap(),
         format!(

@@ -215,3 +215,19 @@ fn add_refuses_a_secret_typed_as_the_id_before_asking_for_the_secret() {
     assert_absent(&stderr, &[SOURCE_SECRET_ACCESS_KEY], "stderr");
     assert!(!sandbox.path("profiles.toml").exists());
 }
+
+/// Shell code printed on a terminal sets nothing: one line says how to have the shell read
+/// it (`eval "$(aws-auth)"`), and the code is still printed.
+#[test]
+fn shell_code_shown_on_a_terminal_says_how_to_eval_it() {
+    let sandbox = Sandbox::new();
+    let server = HostileSts::always(Reply::Credentials(FakeCredentials::plain()));
+    let mut cmd = sandbox.aws_auth_with_keys(&server.url());
+    cmd.arg("--no-cache");
+    let term = crate::support::tmux::Tmux::interactive(&sandbox, &cmd);
+    term.wait_for(
+        "these lines set nothing by being shown; to set them in your shell, run: eval \"$(aws-auth)\"",
+        Duration::from_secs(30),
+    );
+    term.wait_for("AWS_SESSION_TOKEN=", Duration::from_secs(30));
+}
