@@ -35,7 +35,10 @@ impl Desktop {
             }
             let server = Command::new("Xvfb")
                 .arg(format!(":{n}"))
-                .args(["-nolisten", "tcp", "-screen", "0", "800x600x24"])
+                // -noreset: an X server resets when its last client leaves (the readiness
+                // probe below is one), and a client that connects during that reset is told
+                // "cannot open display" (a dialog test failed so in CI).
+                .args(["-nolisten", "tcp", "-noreset", "-screen", "0", "800x600x24"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
