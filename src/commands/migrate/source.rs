@@ -7,7 +7,7 @@ use crate::cli::FlowArgs;
 use crate::error::Error;
 use crate::providers::gather::gather;
 use crate::secrets::backend::spec::{Fields, Specs};
-use crate::secrets::backend::{FetchErrorKind, Unit, extract, write};
+use crate::secrets::backend::{FetchErrorKind, Unit, extract, key_line, write};
 use crate::secrets::totp::Totp;
 use crate::settings::config::RawProfile;
 use crate::settings::edit::Edit;
@@ -263,12 +263,7 @@ impl Source {
         let text = text.expose_secret();
         let read: Vec<usize> = keys
             .iter()
-            .filter_map(|key| {
-                text.lines().position(|line| {
-                    line.strip_prefix(key)
-                        .is_some_and(|rest| rest.starts_with(':'))
-                })
-            })
+            .filter_map(|key| text.lines().position(|line| key_line(line, key).is_some()))
             .chain(
                 text.lines()
                     .position(|line| line.trim().starts_with("otpauth://"))

@@ -234,17 +234,19 @@ pub fn extract(
             }
             Some(key) => text
                 .lines()
-                .find_map(|line| {
-                    line.strip_prefix(key.as_str())?
-                        .strip_prefix(':')
-                        .map(str::trim)
-                })
+                .find_map(|line| key_line(line, key))
                 .filter(|v| !v.is_empty())
                 .map(SecretString::from)
                 .ok_or_else(|| FetchErrorKind::NoField(key.clone())),
         },
         _ => Ok(SecretString::from(trim_newline(text))),
     }
+}
+
+/// The value of a line-based entry's `KEY: value` line, when `line` is `key`'s (the key at
+/// the start of the line, the colon right after it): how a run finds `#KEY`.
+pub fn key_line<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.strip_prefix(key)?.strip_prefix(':').map(str::trim)
 }
 
 fn is_lines(reference: &Reference, specs: &Specs) -> bool {
