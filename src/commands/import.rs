@@ -148,7 +148,7 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
             "aws-auth: removed the keys of [{section}] from {} (the rest of the file is as it was)",
             path.display()
         );
-        sources_note(&section, home.as_deref());
+        sources_note(&section, stored.aws.as_ref());
     }
     crate::say!(
         "aws-auth: try it: eval \"$(aws-auth --profile {})\"",
@@ -159,9 +159,8 @@ pub fn run(args: ImportArgs) -> Result<Zeroizing<String>, Error> {
 
 /// Names the AWS CLI's profiles that take their keys from `[section]`: without those keys in
 /// the credentials file the AWS CLI alone no longer runs them, and aws-auth does.
-fn sources_note(section: &str, home: Option<&std::path::Path>) {
-    let config = crate::settings::aws_config::path(home);
-    let Ok(Some(aws)) = crate::settings::aws_config::AwsProfiles::load(&config) else {
+fn sources_note(section: &str, aws: Option<&crate::settings::aws_config::AwsProfiles>) {
+    let Some(aws) = aws else {
         return;
     };
     let users: Vec<&str> = aws
@@ -178,7 +177,7 @@ fn sources_note(section: &str, home: Option<&std::path::Path>) {
              eval \"$(aws-auth --profile {first})\", or aws-auth exec --profile {first} -- aws ...",
             if one { "profile" } else { "profiles" },
             users.join(", "),
-            config.display(),
+            aws.path.display(),
             if one { "s" } else { "" },
             it = if one { "it" } else { "them" },
         );

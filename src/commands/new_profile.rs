@@ -8,6 +8,7 @@ use crate::cli::NewKeys;
 use crate::error::Error;
 use crate::secrets::backend::spec::Specs;
 use crate::secrets::backend::{FetchErrorKind, Unit, keyring, write};
+use crate::settings::aws_config::AwsProfiles;
 use crate::settings::config::{self, ConfigError};
 use crate::settings::edit::Edit;
 use crate::settings::files::Files;
@@ -24,6 +25,8 @@ pub struct Stored {
     pub specs: Specs,
     pub home: Option<PathBuf>,
     pub limit: Duration,
+    /// The AWS config file as it was read before anything was stored.
+    pub aws: Option<AwsProfiles>,
 }
 
 /// Everything `add` does, with the keys from `keys` (asked only once the backend and the
@@ -63,6 +66,7 @@ pub fn store(
         )));
     }
     let specs = files.specs;
+    let aws = files.aws;
     let limit = Duration::from_secs(args.limit.timeout);
     let backend = args.backend.as_str();
     let entry = format!("aws-auth/{name}");
@@ -210,6 +214,7 @@ pub fn store(
         specs,
         home,
         limit,
+        aws,
     })
 }
 
